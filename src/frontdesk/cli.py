@@ -1,0 +1,60 @@
+"""The `frontdesk` command line: serve, check, and (as later parts land) more."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from frontdesk.config import ConfigError, load_company
+
+
+def _cmd_check(args: argparse.Namespace) -> int:
+    try:
+        company = load_company(Path(args.file))
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
+        return 1
+    print(
+        f"{args.file}: OK ({company.name}: {len(company.numbers)} number(s), "
+        f"{len(company.agents)} agent(s), {len(company.trunks)} trunk(s))"
+    )
+    return 0
+
+
+def _cmd_serve(args: argparse.Namespace) -> int:
+    from frontdesk.server import run_server
+
+    return run_server(args)
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="frontdesk", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    serve = sub.add_parser("serve", help="run the phone server in the foreground")
+    serve.add_argument("--config", help="company YAML file (default: the built-in demo company)")
+    serve.add_argument("--data-dir", default="data", help="where the database and files live")
+    serve.add_argument("--sip-host", default="127.0.0.1", help="address to listen on for SIP")
+    serve.add_argument("--sip-port", type=int, default=5060, help="SIP port (UDP and TCP)")
+    serve.add_argument("--http-port", type=int, default=8080, help="HTTP port for the web app")
+    serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    serve.set_defaults(func=_cmd_serve)
+
+    check = sub.add_parser("check", help="check a company file and list every problem")
+    check.add_argument("file")
+    check.set_defaults(func=_cmd_check)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    result: int = args.func(args)
+    return result
+
+
+if __name__ == "__main__":
+    sys.exit(main())
