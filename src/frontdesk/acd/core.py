@@ -1,0 +1,199 @@
+"""The engine's bookkeeping layer: registries, state transitions, lines, timers and outputs.
+
+Every state change goes through `_agent_to` / `_contact_to`, which consult the transition
+tables, keep the indexes (idle agents per queue, staffing counts) in step and emit the event.
+Higher layers (matching, exits, callbacks, the public engine) decide *which* change to make.
+"""
+
+from __future__ import annotations
+
+import enum
+import heapq
+import random
+from collections import OrderedDict
+from typing import Any
+
+from frontdesk.acd import events as ev
+from frontdesk.acd.errors import UnknownEntity
+from frontdesk.acd.explain import Fact, Note
+from frontdesk.acd.lines import RequirementBook
+from frontdesk.acd.model import EngineConfig
+from frontdesk.acd.records import AgentRecord, ContactRecord, QueueRecord
+from frontdesk.acd.states import (
+    TERMINAL_STATES,
+    AgentState,
+    AgentTrigger,
+    ContactTrigger,
+    agent_next,
+    contact_next,
+)
+from frontdesk.clock import Clock
+
+_WORKING_OFF = (AgentState.LOGGED_OUT, AgentState.ON_BREAK)
+
+
+class TimerKind(enum.IntEnum):
+    RELAX = 1
+    MAX_WAIT = 2
+    RING_TIMEOUT = 3
+    PREFERRED_END = 4
+    SKIP_END = 5
+    WRAP_END = 6
+    CALLBACK_DUE = 7
+    PROMISE_CHECK = 8
+
+
+Timer = tuple[float, int, TimerKind, Any, float]
+
+
+class EngineCore:
+    def __init__(self, clock: Clock, rng: random.Random, config: EngineConfig) -> None:
+        self.clock = clock
+        self.rng = rng
+        self.config = config
+        self.book = RequirementBook()
+        self.agents: dict[str, AgentRecord] = {}
+        self.queues: dict[str, QueueRecord] = {}
+        self.contacts: dict[str, ContactRecord] = {}
+        self.closed: OrderedDict[str, ContactRecord] = OrderedDict()
+        self._events: list[ev.AcdEvent] = []
+        self._decisions: list[ev.Decision] = []
+        self._timers: list[Timer] = []
+        self._timer_seq = 0
+        self._contact_seq = 0
+        self._push_seq = 0
+        self.now = clock.now()
+
+    # ------------------------------------------------------------ lookups and outputs
+
+    def _agent(self, agent_id: str) -> AgentRecord:
+        agent = self.agents.get(agent_id)
+        if agent is None:
+            raise UnknownEntity(f"no agent with id {agent_id!r} is known to the routing engine")
+        return agent
+
+    def _queue(self, name: str) -> QueueRecord:
+        queue = self.queues.get(name)
+        if queue is None:
+            raise UnknownEntity(f"no queue named {name!r} is known to the routing engine")
+        return queue
+
+    def _contact(self, contact_id: str) -> ContactRecord:
+        contact = self.contacts.get(contact_id)
+        if contact is None:
+            if contact_id in self.closed:
+                state = self.closed[contact_id].state.value
+                raise UnknownEntity(f"contact {contact_id!r} has already ended ({state})")
+            raise UnknownEntity(f"no contact with id {contact_id!r} is known to the engine")
+        return contact
+
+    def _emit(self, event: ev.AcdEvent) -> None:
+        self._events.append(event)
+
+    def _decide(self, decision: ev.Decision) -> None:
+        self._decisions.append(decision)
+
+    def _take_decisions(self) -> list[ev.Decision]:
+        decisions, self._decisions = self._decisions, []
+        return decisions
+
+    def _note(self, contact: ContactRecord, text: str) -> None:
+        contact.notes.append(Fact(self.now, text))
+
+    def _add_note(self, contact: ContactRecord, note: Note) -> None:
+        contact.notes.append(note)
+
+    # ------------------------------------------------------------ transitions
+
+    def _agent_to(self, agent: AgentRecord, trigger: AgentTrigger, reason: str = "") -> None:
+        old = agent.state
+        new = agent_next(agent.id, old, trigger)
+        agent.state = new
+        agent.reason = reason
+        if old is AgentState.AVAILABLE:
+            for queue in agent.queues:
+                del queue.idle[agent.id]
+        if new is AgentState.AVAILABLE:
+            agent.idle_since = self.now
+            for queue in agent.queues:
+                queue.idle[agent.id] = agent
+        logged_delta = (old is AgentState.LOGGED_OUT) - (new is AgentState.LOGGED_OUT)
+        working_delta = (old in _WORKING_OFF) - (new in _WORKING_OFF)
+        if logged_delta or working_delta:
+            for queue in agent.queues:
+                queue.logged_in += logged_delta
+                queue.working += working_delta
+        self._emit(
+            ev.AgentStateChanged(self.now, agent.id, old.value, new.value, trigger.value, reason)
+        )
+
+    def _contact_to(self, contact: ContactRecord, trigger: ContactTrigger) -> None:
+        contact.state = contact_next(contact.id, contact.state, trigger)
+        if contact.state in TERMINAL_STATES:
+            self._emit(
+                ev.ContactClosed(
+                    self.now,
+                    contact.id,
+                    contact.queue.name,
+                    contact.state.value,
+                    self.now - contact.arrived_at,
+                )
+            )
+            self._note(contact, f"ended: {contact.state.value}")
+            del self.contacts[contact.id]
+            self.closed[contact.id] = contact
+            if len(self.closed) > self.config.closed_contacts_kept:
+                self.closed.popitem(last=False)
+
+    # ------------------------------------------------------------ lines
+
+    def _put_in_line(self, contact: ContactRecord) -> None:
+        """Places a waiting contact in the line of its current requirement (or preference)."""
+        queue = contact.queue
+        self._push_seq += 1
+        preferred = contact.spec.preferred_agent
+        if (
+            preferred is not None
+            and contact.preferred_until > self.now
+            and self.agents[preferred].state is not AgentState.LOGGED_OUT
+        ):
+            self.agents[preferred].preferred.push(contact, self._push_seq)
+        else:
+            assert contact.requirement is not None
+            queue.line_for(contact.requirement).push(contact, self._push_seq)
+        queue.in_line += 1
+
+    def _take_from_line(self, contact: ContactRecord) -> None:
+        if contact.line is not None:
+            contact.line.remove(contact)
+            contact.queue.in_line -= 1
+
+    def _set_ring(self, contact: ContactRecord, ring: int) -> None:
+        queue = contact.queue
+        contact.ring = ring
+        contact.requirement = queue.rings[ring].requirement_for(
+            contact.spec.attribute_map(), self.book
+        )
+        if ring + 1 < len(queue.rings):
+            when = contact.ring_base + queue.rings[ring + 1].after
+            self._schedule(when, TimerKind.RELAX, contact, contact.ring_base)
+
+    # ------------------------------------------------------------ timers
+
+    def _schedule(self, when: float, kind: TimerKind, target: object, check: float) -> None:
+        self._timer_seq += 1
+        heapq.heappush(self._timers, (when, self._timer_seq, kind, target, check))
+
+    def _pop_due_timer(self) -> Timer | None:
+        if self._timers and self._timers[0][0] <= self.now:
+            return heapq.heappop(self._timers)
+        return None
+
+    def next_timer(self) -> float | None:
+        """When `tick()` next has work to do (None if nothing is scheduled)."""
+        return self._timers[0][0] if self._timers else None
+
+    def drain_events(self) -> list[ev.AcdEvent]:
+        """Events since the last drain, in the order they happened."""
+        events, self._events = self._events, []
+        return events

@@ -1,0 +1,135 @@
+"""The indexes that keep routing decisions cheap: interned requirements and the waiting lines.
+
+Waiting callers of a queue are kept in one heap per *requirement* (a ring's expression bound
+to the caller's attributes, e.g. ``language == "fr" and parcels >= 3``). A queue has only a
+handful of distinct requirements, so an agent who becomes free checks, for each queue it
+serves, whether it matches each requirement (answer cached per agent) and looks at the heads
+of the heaps that it matches: it never scans the callers themselves. Heap keys are
+(-priority, entry time, arrival number), the same order in every queue, which is what makes
+"globally oldest, highest-priority caller" across queues a simple comparison of heads.
+Removal is lazy: a caller who leaves is marked stale and dropped when it reaches the top.
+"""
+
+from __future__ import annotations
+
+import heapq
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
+from frontdesk.acd import expr
+
+if TYPE_CHECKING:
+    from frontdesk.acd.records import ContactRecord
+
+SortKey = tuple[int, float, int]
+Entry = tuple[int, float, int, int, "ContactRecord"]
+
+
+@dataclass(slots=True, eq=False)
+class Requirement:
+    """An interned, compiled requirement; equal text means the same object."""
+
+    id: int
+    text: str
+    test: expr.Test
+    skills: tuple[str, ...]
+
+
+class RequirementBook:
+    """Interns requirements by canonical text so each is compiled once and cached per agent."""
+
+    def __init__(self) -> None:
+        self._by_text: dict[str, Requirement] = {}
+
+    def intern(self, node: expr.Node) -> Requirement:
+        text = expr.to_text(node)
+        found = self._by_text.get(text)
+        if found is None:
+            found = Requirement(
+                len(self._by_text), text, expr.compile_test(node), expr.agent_names(node)
+            )
+            self._by_text[text] = found
+        return found
+
+
+class CompiledRing:
+    """A queue's ring parsed once; bound per caller only when it mentions ``contact.*``."""
+
+    __slots__ = ("_by_values", "_fixed", "_node", "after", "contact_names", "text")
+
+    def __init__(self, after: float, text: str, book: RequirementBook) -> None:
+        self.after = after
+        self.text = text
+        self._node = expr.parse(text)
+        self.contact_names = expr.contact_names(self._node)
+        self._fixed = None if self.contact_names else book.intern(expr.bind(self._node, {}))
+        self._by_values: dict[tuple[object, ...], Requirement] = {}
+
+    def requirement_for(self, contact: expr.Attributes, book: RequirementBook) -> Requirement:
+        if self._fixed is not None:
+            return self._fixed
+        values = tuple(contact.get(name, "") for name in self.contact_names)
+        found = self._by_values.get(values)
+        if found is None:
+            found = book.intern(expr.bind(self._node, contact))
+            self._by_values[values] = found
+        return found
+
+
+class Line:
+    """A heap of waiting contacts ordered by (-priority, entry time, arrival number)."""
+
+    __slots__ = ("heap", "live", "requirement")
+
+    def __init__(self, requirement: Requirement | None) -> None:
+        self.requirement = requirement
+        self.heap: list[Entry] = []
+        self.live = 0
+
+    def push(self, contact: ContactRecord, push_seq: int) -> None:
+        contact.push_seq = push_seq
+        contact.line = self
+        heapq.heappush(self.heap, (*contact.key, push_seq, contact))
+        self.live += 1
+        if len(self.heap) > 2 * self.live + 64:
+            self.heap = [entry for entry in self.heap if entry[3] == entry[4].push_seq]
+            heapq.heapify(self.heap)
+
+    def remove(self, contact: ContactRecord) -> None:
+        contact.push_seq = -1
+        contact.line = None
+        self.live -= 1
+
+    def head_for(self, agent_id: str, now: float) -> ContactRecord | None:
+        """The first contact in order that `agent_id` has not recently missed."""
+        heap = self.heap
+        while heap and heap[0][3] != heap[0][4].push_seq:
+            heapq.heappop(heap)
+        if not heap:
+            return None
+        top = heap[0][4]
+        if not top.skipped or not top.skips(agent_id, now):
+            return top
+        for contact in self.in_order():
+            if not contact.skips(agent_id, now):
+                return contact
+        return None
+
+    def in_order(self) -> Iterator[ContactRecord]:
+        """Live contacts in key order, lazily (a best-first walk of the heap)."""
+        heap = self.heap
+        if not heap:
+            return
+        frontier: list[tuple[int, float, int, int]] = [(*heap[0][:3], 0)]
+        while frontier:
+            *_, index = heapq.heappop(frontier)
+            entry = heap[index]
+            if entry[3] == entry[4].push_seq:
+                yield entry[4]
+            for child in (2 * index + 1, 2 * index + 2):
+                if child < len(heap):
+                    heapq.heappush(frontier, (*heap[child][:3], child))
+
+    def count_ahead(self, key: SortKey) -> int:
+        return sum(1 for e in self.heap if e[3] == e[4].push_seq and e[:3] < key)

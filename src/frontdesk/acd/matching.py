@@ -1,0 +1,175 @@
+"""Pairing callers with agents, from either side, without scanning everything.
+
+The engine keeps one invariant after every input: no available agent can take any caller in
+line. So only two searches are ever needed:
+
+* an agent became free: compare the heads of the lines (per queue, per requirement) that the
+  agent matches, plus its own line of callers who asked for it; take the best
+  (priority, then age) — the same order across every queue it serves;
+* a caller became routable (arrived, relaxed a ring, a skip or a preference ended): look at the
+  free agents of its queue (kept in idle order) that match its requirement and let the queue's
+  strategy choose.
+"""
+
+from __future__ import annotations
+
+from frontdesk.acd import events as ev
+from frontdesk.acd.core import EngineCore, TimerKind
+from frontdesk.acd.explain import Assignment, Candidate
+from frontdesk.acd.lines import SortKey
+from frontdesk.acd.model import Strategy
+from frontdesk.acd.records import AgentRecord, ContactRecord
+from frontdesk.acd.states import AgentState, AgentTrigger, ContactState, ContactTrigger
+from frontdesk.acd.strategies import rank_agents
+
+
+class Matching(EngineCore):
+    def _agent_free(self, agent: AgentRecord) -> None:
+        """The agent just became available: offer it the best caller it can take, if any."""
+        if agent.state is not AgentState.AVAILABLE:
+            return
+        now = self.now
+        best: ContactRecord | None = None
+        best_key: SortKey | None = None
+        heads: list[ContactRecord] = []
+        if agent.preferred.live:
+            best = agent.preferred.head_for(agent.id, now)
+            if best is not None:
+                best_key = best.key
+                heads.append(best)
+        for queue in agent.queues:
+            if not queue.in_line:
+                continue
+            for line in queue.lines.values():
+                if not line.live or not agent.can_take(line.requirement):  # type: ignore[arg-type]
+                    continue
+                head = line.head_for(agent.id, now)
+                if head is None:
+                    continue
+                heads.append(head)
+                if best_key is None or head.key < best_key:
+                    best, best_key = head, head.key
+        if best is None:
+            return
+        self._offer(best, (agent,), self._agent_free_note(agent, best, heads))
+
+    def _agent_free_note(
+        self, agent: AgentRecord, chosen: ContactRecord, heads: list[ContactRecord]
+    ) -> Assignment:
+        limit = self.config.explanation_candidates
+        shown = sorted(heads, key=lambda c: c.key)[:limit] if len(heads) > 1 else heads
+        candidates = tuple(
+            Candidate(
+                c.id, f"{c.queue.name}, priority {c.priority}, waiting since t={c.entered_at:.1f}s"
+            )
+            for c in shown
+        )
+        assert chosen.requirement is not None
+        preferred = chosen.line is agent.preferred
+        return Assignment(
+            self.now,
+            chosen.queue.name,
+            (agent.id,),
+            "agent-free",
+            chosen.ring,
+            f"asked for {agent.id}" if preferred else chosen.requirement.text,
+            chosen.queue.config.strategy.value,
+            f"priority {chosen.priority}, waiting {self.now - chosen.entered_at:.1f}s",
+            candidates,
+            preferred,
+        )
+
+    def _contact_ready(self, contact: ContactRecord) -> None:
+        """The contact just became routable: offer it to a free agent who may take it."""
+        if contact.line is None:
+            return
+        queue = contact.queue
+        preferred_id = contact.spec.preferred_agent
+        if preferred_id is not None and contact.line is self.agents[preferred_id].preferred:
+            agent = self.agents[preferred_id]
+            if agent.state is AgentState.AVAILABLE and not contact.skips(agent.id, self.now):
+                note = Assignment(
+                    self.now,
+                    queue.name,
+                    (agent.id,),
+                    "contact-ready",
+                    contact.ring,
+                    f"asked for {agent.id}",
+                    "preferred agent",
+                    "preferred agent is free",
+                    (),
+                    True,
+                )
+                self._offer(contact, (agent,), note)
+            return
+        if not queue.idle:
+            return
+        requirement = contact.requirement
+        assert requirement is not None
+        strategy = queue.config.strategy
+        limit = self.config.explanation_candidates
+        # idle dicts are in idle order, so longest-idle can stop at the first few that qualify
+        enough = limit if strategy is Strategy.LONGEST_IDLE else len(queue.idle)
+        eligible: list[AgentRecord] = []
+        for agent in queue.idle.values():
+            if agent.can_take(requirement) and not contact.skips(agent.id, self.now):
+                eligible.append(agent)
+                if len(eligible) >= enough:
+                    break
+        if not eligible:
+            return
+        ranked = rank_agents(queue, eligible, requirement, self.rng)
+        chosen = (
+            tuple(a for a, _ in ranked[: queue.config.ring_all_limit])
+            if strategy is Strategy.RING_ALL
+            else (ranked[0][0],)
+        )
+        note = Assignment(
+            self.now,
+            queue.name,
+            tuple(a.id for a in chosen),
+            "contact-ready",
+            contact.ring,
+            requirement.text,
+            strategy.value,
+            ranked[0][1],
+            tuple(Candidate(a.id, words) for a, words in ranked[:limit]),
+        )
+        if strategy is Strategy.ROUND_ROBIN:
+            queue.rr_cursor = queue.member_index[chosen[0].id]
+        self._offer(contact, chosen, note)
+
+    def _offer(
+        self, contact: ContactRecord, agents: tuple[AgentRecord, ...], note: Assignment
+    ) -> None:
+        self._take_from_line(contact)
+        self._contact_to(contact, ContactTrigger.OFFER)
+        contact.offered_to = agents
+        contact.offer_serial += 1
+        for agent in agents:
+            self._agent_to(agent, AgentTrigger.OFFER, f"offered {contact.id}")
+            agent.offer = contact
+        self._add_note(contact, note)
+        queue = contact.queue
+        timeout = queue.config.ring_timeout
+        ids = tuple(a.id for a in agents)
+        rule = note.requirement if note.preferred else f"ring {contact.ring}: {note.requirement}"
+        self._emit(
+            ev.ContactOffered(
+                self.now,
+                contact.id,
+                queue.name,
+                ids,
+                self.now - contact.arrived_at,
+                contact.is_callback,
+                rule,
+            )
+        )
+        self._decide(ev.Offer(contact.id, queue.name, ids, contact.is_callback, timeout))
+        if timeout is not None:
+            self._schedule(
+                self.now + timeout, TimerKind.RING_TIMEOUT, contact, contact.offer_serial
+            )
+
+    def _offered_state(self, contact: ContactRecord) -> bool:
+        return contact.state in (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)

@@ -1,0 +1,119 @@
+"""The engine's mutable working records for agents, contacts and queues (internal)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from frontdesk.acd.estimate import QueueHistory
+from frontdesk.acd.explain import Note
+from frontdesk.acd.lines import CompiledRing, Line, Requirement, SortKey
+from frontdesk.acd.model import AgentSpec, ContactSpec, QueueConfig
+from frontdesk.acd.states import AgentState, ContactState
+
+
+@dataclass(slots=True, eq=False)
+class AgentRecord:
+    spec: AgentSpec
+    attrs: dict[str, int | float | str | bool | frozenset[str]]
+    queues: list[QueueRecord] = field(default_factory=list)
+    state: AgentState = AgentState.LOGGED_OUT
+    reason: str = ""
+    idle_since: float = 0.0
+    calls_today: int = 0
+    talk_today: float = 0.0
+    call_started: float = 0.0
+    misses_in_row: int = 0
+    matches: dict[int, bool] = field(default_factory=dict)
+    preferred: Line = field(default_factory=lambda: Line(None))
+    offer: ContactRecord | None = None
+    call: ContactRecord | None = None
+    call_queue: QueueRecord | None = None
+    wrap_serial: int = 0
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    def can_take(self, requirement: Requirement) -> bool:
+        known = self.matches.get(requirement.id)
+        if known is None:
+            known = self.matches[requirement.id] = requirement.test(self.attrs)
+        return known
+
+
+@dataclass(slots=True, eq=False)
+class ContactRecord:
+    spec: ContactSpec
+    queue: QueueRecord
+    seq: int
+    arrived_at: float
+    entered_at: float
+    state: ContactState = ContactState.NEW
+    priority: int = 0
+    key: SortKey = (0, 0.0, 0)
+    push_seq: int = -1
+    line: Line | None = None
+    ring: int = 0
+    ring_base: float = 0.0
+    requirement: Requirement | None = None
+    preferred_until: float = 0.0
+    skipped: dict[str, float] = field(default_factory=dict)
+    offered_to: tuple[AgentRecord, ...] = ()
+    offer_serial: int = 0
+    number: str = ""
+    attempts: int = 0
+    promised_at: float | None = None
+    prompted: bool = False
+    hops: int = 0
+    resumed_from: str | None = None
+    notes: list[Note] = field(default_factory=list)
+
+    @property
+    def id(self) -> str:
+        return self.spec.id
+
+    @property
+    def is_callback(self) -> bool:
+        return self.number != ""
+
+    def skips(self, agent_id: str, now: float) -> bool:
+        until = self.skipped.get(agent_id)
+        return until is not None and until > now
+
+    def set_key(self) -> None:
+        self.key = (-self.priority, self.entered_at, self.seq)
+
+
+@dataclass(slots=True, eq=False)
+class QueueRecord:
+    config: QueueConfig
+    rings: tuple[CompiledRing, ...]
+    history: QueueHistory
+    members: dict[str, AgentRecord] = field(default_factory=dict)
+    idle: dict[str, AgentRecord] = field(default_factory=dict)
+    lines: dict[int, Line] = field(default_factory=dict)
+    in_line: int = 0
+    logged_in: int = 0
+    working: int = 0
+    rr_cursor: int = -1
+    member_index: dict[str, int] = field(default_factory=dict)
+    resume: dict[str, tuple[float, float, str]] = field(default_factory=dict)
+    booked_slots: dict[int, int] = field(default_factory=dict)
+
+    @property
+    def name(self) -> str:
+        return self.config.name
+
+    def line_for(self, requirement: Requirement) -> Line:
+        line = self.lines.get(requirement.id)
+        if line is None:
+            line = self.lines[requirement.id] = Line(requirement)
+        return line
+
+    def ring_index_at(self, base: float, now: float) -> int:
+        """The ring a caller who joined at `base` is in at `now` (same sum as its timers)."""
+        index = 0
+        for i, ring in enumerate(self.rings):
+            if base + ring.after <= now:
+                index = i
+        return index
