@@ -13,6 +13,7 @@ class Number:
     aliases: tuple[str, ...] = ()
     flow: str = "main"
     language: str = "en"
+    hangup_after_s: int | None = None  # a test line: Frontdesk hangs up after this long
 
     def matches(self, user: str) -> bool:
         return user == self.number or user == self.number.lstrip("+") or user in self.aliases

@@ -139,7 +139,7 @@ def _read_agent(r: _Reader, node: yaml.Node) -> Agent:
 
 def _read_number(r: _Reader, node: yaml.Node) -> Number:
     f = r.mapping(node, "number")
-    r.unknown_keys(f, {"number", "aliases", "flow", "language"}, "number")
+    r.unknown_keys(f, {"number", "aliases", "flow", "language", "hangup_after_s"}, "number")
     number = r.text(f, "number", node, "number")
     if number and not (number.startswith("+") and number[1:].isdigit()):
         r.problem(f.get("number"), f"number '{number}' must be in E.164 form, like +442079460100")
@@ -148,6 +148,9 @@ def _read_number(r: _Reader, node: yaml.Node) -> Number:
         aliases=r.texts(f, "aliases", ()),
         flow=r.optional_text(f, "flow", "main") or "main",
         language=r.optional_text(f, "language", "en") or "en",
+        hangup_after_s=r.integer(f, "hangup_after_s", 0, 1, 86400)
+        if "hangup_after_s" in f
+        else None,
     )
 
 

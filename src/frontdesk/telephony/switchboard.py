@@ -1,0 +1,270 @@
+"""The switchboard: answers calls to the company's numbers and registers its agents' phones.
+
+It consumes the SIP user agent's events. An INVITE to one of the company's numbers is answered
+(200 OK with an SDP answer); any other INVITE must come from an authenticated endpoint (an
+agent's phone), so no unauthenticated caller can ever reach a trunk. Every call's life —
+received, answered, ended with its reason — is appended to the event log.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from frontdesk.config import Company, Number
+from frontdesk.sip import sdp
+from frontdesk.sip.dialog import Dialog
+from frontdesk.sip.events import (
+    DialogEnded,
+    DialogRequest,
+    IncomingRequest,
+    InviteCancelled,
+    MessageRejected,
+    SipEvent,
+)
+from frontdesk.sip.message import Request
+from frontdesk.sip.registrar import Registrar, RegistrationError
+from frontdesk.sip.transaction import Peer, Transaction
+from frontdesk.sip.uri import SipUri
+from frontdesk.sip.useragent import UserAgent
+from frontdesk.telephony.ports import PortPool
+
+log = logging.getLogger("frontdesk.calls")
+
+
+class EventSink(Protocol):
+    def append(self, at: float, kind: str, call_id: str | None, **data: Any) -> None: ...
+
+
+@dataclass(frozen=True, slots=True)
+class AuthOutcome:
+    """`user` is the authenticated extension; otherwise `status` and `headers` say how to
+    answer (401 with a challenge, or 403), and `status` 0 means: drop silently (throttled)."""
+
+    user: str | None
+    status: int = 0
+    headers: dict[str, str] | None = None
+
+
+class Authenticator(Protocol):
+    def check(self, request: Request, peer: Peer, now: float) -> AuthOutcome: ...
+
+
+class Call:
+    __slots__ = ("call_id", "caller", "dialed", "number", "port", "received_at", "txn")
+
+    def __init__(self, txn: Transaction, number: Number | None, port: int, at: float) -> None:
+        request = txn.request
+        self.txn = txn
+        self.call_id = request.call_id
+        self.caller = str(request.from_.uri)
+        self.dialed = request.uri_text
+        self.number = number
+        self.port = port
+        self.received_at = at
+
+
+class _Hangup:
+    __slots__ = ("dialog", "switchboard")
+
+    def __init__(self, switchboard: Switchboard, dialog: Dialog) -> None:
+        self.switchboard, self.dialog = switchboard, dialog
+
+    def on_timer(self, kind: str, now: float) -> None:
+        self.switchboard.ua.bye(self.dialog, now)
+
+
+class Switchboard:
+    def __init__(
+        self,
+        company: Company,
+        ua: UserAgent,
+        events: EventSink,
+        wall: Callable[[], float],
+        media_host: str,
+        authenticator: Authenticator,
+        registrar: Registrar | None = None,
+        ports: PortPool | None = None,
+    ) -> None:
+        self.company = company
+        self.ua = ua
+        self.log = events
+        self.wall = wall
+        self.media_host = media_host
+        self.auth = authenticator
+        self.registrar = registrar or Registrar()
+        self.ports = ports or PortPool()
+        self.calls: dict[str, Call] = {}
+        self._session_ids = 1
+        self.rejected = 0
+
+    def handle(self, events: list[SipEvent], now: float) -> None:
+        for event in events:
+            if isinstance(event, IncomingRequest):
+                self._incoming(event, now)
+            elif isinstance(event, DialogEnded):
+                self._ended(event.dialog.call_id, event.reason)
+            elif isinstance(event, InviteCancelled):
+                self._ended(event.txn.request.call_id, "cancelled")
+            elif isinstance(event, DialogRequest):
+                self._in_dialog(event, now)
+            elif isinstance(event, MessageRejected):
+                self.rejected += 1
+                log.info(
+                    "rejected message from %s:%s (%s): %s",
+                    event.peer.host,
+                    event.peer.port,
+                    event.status or "dropped",
+                    event.reason,
+                )
+
+    def _incoming(self, event: IncomingRequest, now: float) -> None:
+        method = event.request.method
+        if method == "INVITE":
+            self._invite(event.txn, event.request, now)
+        elif method == "REGISTER":
+            self._register(event.txn, event.request, event.peer, now)
+        elif method in ("BYE", "INFO", "UPDATE"):
+            self.ua.reply(event.txn, 481, now=now)
+        else:
+            self.ua.reply(
+                event.txn,
+                405,
+                headers={"Allow": "INVITE, ACK, CANCEL, BYE, OPTIONS, REGISTER"},
+                now=now,
+            )
+
+    # -- calls --------------------------------------------------------------------------------
+    def _invite(self, txn: Transaction, request: Request, now: float) -> None:
+        uri = request.uri
+        user = uri.user if isinstance(uri, SipUri) else None
+        number = self.company.number_for(user) if user else None
+        if number is None:
+            # Not one of our public numbers: only an authenticated endpoint may go further.
+            outcome = self.auth.check(request, txn.peer, now)
+            if outcome.user is None:
+                if outcome.status:
+                    self.ua.reply(txn, outcome.status, headers=outcome.headers, now=now)
+                return
+            self._reject(txn, request, 404 if not self._is_extension(user) else 480, now)
+            return
+        at = self.wall()
+        self.log.append(
+            at,
+            "call.received",
+            request.call_id,
+            caller=str(request.from_.uri),
+            dialed=request.uri_text,
+            number=number.number,
+            source=f"{txn.peer.host}:{txn.peer.port}",
+        )
+        try:
+            port = self.ports.take()
+        except Exception:
+            self._reject(txn, request, 503, now)
+            return
+        try:
+            body = self._answer_sdp(request, port)
+        except sdp.SdpError as exc:
+            self.ports.give_back(port)
+            self._reject(txn, request, exc.status, now, str(exc))
+            return
+        call = Call(txn, number, port, at)
+        self.calls[request.call_id] = call
+        dialog = self.ua.reply(txn, 200, body=body, content_type="application/sdp", now=now)
+        self.log.append(self.wall(), "call.answered", request.call_id, number=number.number)
+        if dialog is not None and number.hangup_after_s:
+            self.ua.timers.schedule(now + number.hangup_after_s, _Hangup(self, dialog), "HANGUP")
+
+    def _is_extension(self, user: str | None) -> bool:
+        return user is not None and self.company.agent_by_extension(user) is not None
+
+    def _answer_sdp(self, request: Request, port: int) -> bytes:
+        self._session_ids += 1
+        if not request.body:
+            offer = sdp.make_offer(sdp.DEFAULT_CODECS, self.media_host, port, self._session_ids, 1)
+            return bytes(offer)
+        if request.content_type != "application/sdp":
+            raise sdp.SdpError("the INVITE body is not SDP", status=415)
+        offer = sdp.SessionDescription.parse(request.body)
+        answer, _ = sdp.negotiate_answer(
+            offer, sdp.DEFAULT_CODECS, self.media_host, port, self._session_ids, 1
+        )
+        return bytes(answer)
+
+    def _reject(
+        self, txn: Transaction, request: Request, status: int, now: float, why: str = ""
+    ) -> None:
+        headers = {"Warning": f'399 frontdesk "{why[:200]}"'} if why else None
+        self.ua.reply(txn, status, headers=headers, now=now)
+        self.log.append(
+            self.wall(),
+            "call.rejected",
+            request.call_id,
+            status=status,
+            dialed=request.uri_text,
+            reason=why,
+        )
+
+    def _ended(self, call_id: str, reason: str) -> None:
+        call = self.calls.pop(call_id, None)
+        if call is None:
+            return
+        self.ports.give_back(call.port)
+        self.log.append(
+            self.wall(),
+            "call.ended",
+            call_id,
+            reason=reason,
+            duration_s=round(self.wall() - call.received_at, 3),
+        )
+
+    def _in_dialog(self, event: DialogRequest, now: float) -> None:
+        request = event.request
+        call = self.calls.get(request.call_id)
+        if request.method == "INVITE" and call is not None:
+            try:
+                body = self._answer_sdp(request, call.port)
+            except sdp.SdpError as exc:
+                self.ua.reply(event.txn, exc.status, now=now)
+                return
+            self.ua.reply(event.txn, 200, body=body, content_type="application/sdp", now=now)
+        elif request.method in ("INFO", "UPDATE", "NOTIFY"):
+            self.ua.reply(event.txn, 200, now=now)
+        else:
+            self.ua.reply(event.txn, 501, now=now)
+
+    # -- registration -------------------------------------------------------------------------
+    def _register(self, txn: Transaction, request: Request, peer: Peer, now: float) -> None:
+        to_uri = request.to.uri
+        user = to_uri.user if isinstance(to_uri, SipUri) else None
+        if not self._is_extension(user):
+            self.ua.reply(txn, 404, now=now)
+            return
+        outcome = self.auth.check(request, peer, now)
+        if outcome.user is None:
+            if outcome.status:
+                self.ua.reply(txn, outcome.status, headers=outcome.headers, now=now)
+            return
+        if outcome.user != user:
+            self.ua.reply(txn, 403, "Credentials Do Not Match The AOR", now=now)
+            return
+        assert user is not None
+        try:
+            bindings = self.registrar.register(user, request, peer, now)
+        except RegistrationError as exc:
+            self.ua.reply(txn, exc.status, headers=exc.headers, now=now)
+            return
+        contacts = self.registrar.contact_headers(bindings, now)
+        response_headers = {"Contact": ", ".join(contacts)} if contacts else None
+        self.ua.reply(txn, 200, headers=response_headers, now=now)
+        self.log.append(
+            self.wall(),
+            "endpoint.registered",
+            None,
+            extension=user,
+            contacts=len(bindings),
+            source=f"{peer.host}:{peer.port}",
+        )
