@@ -1,10 +1,11 @@
 """The routing engine's public interface: inputs in, decisions out, events on the side.
 
-Every input reads the injected clock once, checks its arguments before changing anything
-(a refused input leaves the engine as it was), applies the change and returns the decisions
-telephony must carry out. `tick()` runs what time makes due: relaxation rings, max wait, ring
-timeouts, ends of wrap-up, preferences and skips, callbacks falling due and promise checks.
-The simulator calls `tick()` at `next_timer()`; a live server calls it every few hundred ms.
+Every input first reads the injected clock and runs the timers due by then (relaxation rings,
+max wait, ring timeouts, ends of wrap-up, preferences and skips, callbacks falling due, promise
+checks), so it always acts on the present. It then checks its own arguments before changing
+anything: a refused input changes nothing itself (decisions the timers made are returned by the
+next call). `tick()` is an input with no arguments; the simulator calls it at `next_timer()`,
+a live server every few hundred milliseconds.
 """
 
 from __future__ import annotations
@@ -49,10 +50,15 @@ class RoutingEngine(Timed):
         super().__init__(clock, rng, config or EngineConfig())
 
     def _begin(self) -> None:
+        """Reads the clock and runs every timer due by now, so each input sees the present."""
         now = self.clock.now()
         if now < self.now:
             raise AcdError(f"the clock went backwards from {self.now} to {now}")
         self.now = now
+        timer = self._pop_due_timer()
+        while timer is not None:
+            self._fire(timer[2], timer[3], timer[4])
+            timer = self._pop_due_timer()
 
     # ------------------------------------------------------------ configuration
 
@@ -102,10 +108,10 @@ class RoutingEngine(Timed):
     def update_agent_skills(
         self, agent_id: str, skills: dict[str, int], languages: tuple[str, ...]
     ) -> list[ev.Decision]:
+        self._begin()
         agent = self._agent(agent_id)
         spec = AgentSpec(agent.id, agent.spec.queues, dict(skills), languages, agent.spec.name)
         validate_agent(spec)
-        self._begin()
         agent.spec, agent.attrs = spec, self._attributes(spec)
         agent.matches.clear()
         self._agent_free(agent)
@@ -114,8 +120,8 @@ class RoutingEngine(Timed):
     # ------------------------------------------------------------ agent inputs
 
     def agent_login(self, agent_id: str, ready: bool = True) -> list[ev.Decision]:
-        agent = self._agent(agent_id)
         self._begin()
+        agent = self._agent(agent_id)
         self._agent_to(agent, AgentTrigger.LOGIN, "login")
         if ready:
             self._agent_free(agent)
@@ -124,34 +130,34 @@ class RoutingEngine(Timed):
         return self._take_decisions()
 
     def agent_logout(self, agent_id: str) -> list[ev.Decision]:
-        agent = self._agent(agent_id)
         self._begin()
+        agent = self._agent(agent_id)
         self._agent_to(agent, AgentTrigger.LOGOUT, "logout")
         self._widen_preferences_of(agent, "the preferred agent logged out")
         self._check_leave_empty(agent)
         return self._take_decisions()
 
     def agent_break(self, agent_id: str, reason: str) -> list[ev.Decision]:
-        agent = self._agent(agent_id)
         self._begin()
+        agent = self._agent(agent_id)
         self._agent_to(agent, AgentTrigger.BREAK, reason)
         self._check_leave_empty(agent)
         return self._take_decisions()
 
     def agent_available(self, agent_id: str) -> list[ev.Decision]:
         """The agent is ready: back from a break, or ending wrap-up early."""
-        agent = self._agent(agent_id)
         self._begin()
+        agent = self._agent(agent_id)
         self._agent_to(agent, AgentTrigger.READY, "ready")
         self._agent_free(agent)
         return self._take_decisions()
 
     def call_ended(self, agent_id: str) -> list[ev.Decision]:
         """The agent's call (answered or called back) has ended: wrap-up starts."""
+        self._begin()
         agent = self._agent(agent_id)
         if agent.state is not AgentState.ON_CALL or agent.call is None:
             raise IllegalTransition(f"agent {agent_id} is {agent.state.value}, not on a call")
-        self._begin()
         contact, queue = agent.call, agent.call_queue
         assert queue is not None
         talk = self.now - agent.call_started
@@ -177,10 +183,10 @@ class RoutingEngine(Timed):
     # ------------------------------------------------------------ contact inputs
 
     def contact_arrives(self, spec: ContactSpec) -> list[ev.Decision]:
+        self._begin()
         if spec.id in self.contacts or spec.id in self.closed:
             raise AcdError(f"contact id {spec.id!r} has already been used")
         queue = self._queue(spec.queue)
-        self._begin()
         contact = self._new_contact(spec, queue)
         resume = queue.resume.pop(spec.caller, None) if spec.caller else None
         if resume is not None and resume[1] >= self.now:
@@ -198,13 +204,13 @@ class RoutingEngine(Timed):
 
     def contact_abandoned(self, contact_id: str) -> list[ev.Decision]:
         """The caller hung up while waiting or ringing."""
+        self._begin()
         contact = self._contact(contact_id)
         if contact.state not in (ContactState.WAITING, ContactState.OFFERED):
             raise IllegalTransition(
                 f"contact {contact_id} is {contact.state.value}; only a caller who is waiting or"
                 " ringing an agent can abandon"
             )
-        self._begin()
         queue = contact.queue
         position = self._position(contact)
         ringing = contact.offered_to if contact.state is ContactState.OFFERED else ()
@@ -225,9 +231,9 @@ class RoutingEngine(Timed):
         return contact.line.count_ahead(contact.key) + 1
 
     def offer_accepted(self, contact_id: str, agent_id: str) -> list[ev.Decision]:
+        self._begin()
         contact = self._contact(contact_id)
         agent = self._ringing(contact, agent_id)
-        self._begin()
         others = tuple(a for a in contact.offered_to if a is not agent)
         agent.offer = None
         agent.calls_today += 1
@@ -257,9 +263,9 @@ class RoutingEngine(Timed):
 
     def offer_declined(self, contact_id: str, agent_id: str) -> list[ev.Decision]:
         """The agent did not answer the ring (timeout reported by telephony, or rejected)."""
+        self._begin()
         contact = self._contact(contact_id)
         agent = self._ringing(contact, agent_id)
-        self._begin()
         self._missed(contact, (agent,), stop_ringing=False)
         return self._take_decisions()
 
@@ -278,6 +284,7 @@ class RoutingEngine(Timed):
         self, contact_id: str, number: str, at_wall: float | None = None
     ) -> list[ev.Decision]:
         """A waiting caller asks to be called back: now in turn (keep place) or at a time."""
+        self._begin()
         contact = self._contact(contact_id)
         if contact.state is not ContactState.WAITING:
             raise IllegalTransition(
@@ -286,7 +293,6 @@ class RoutingEngine(Timed):
             )
         if not number:
             raise AcdError("a callback needs a number to call")
-        self._begin()
         if at_wall is None:
             self._keep_place(contact, number)
         else:
@@ -295,12 +301,12 @@ class RoutingEngine(Timed):
 
     def schedule_callback(self, spec: ContactSpec, number: str, at_wall: float) -> None:
         """Books a callback for a time the customer chose (web form, agent, voicemail)."""
+        self._begin()
         if spec.id in self.contacts or spec.id in self.closed:
             raise AcdError(f"contact id {spec.id!r} has already been used")
         if not number:
             raise AcdError("a callback needs a number to call")
         queue = self._queue(spec.queue)
-        self._begin()
         contact = self._new_contact(spec, queue)
         self._schedule_for(contact, number, at_wall)
 
@@ -314,14 +320,15 @@ class RoutingEngine(Timed):
         self, contact_id: str, connected: bool, outcome: str = ""
     ) -> list[ev.Decision]:
         """Telephony reports how a callback dial went (connected, or no-answer/busy/failed)."""
-        contact = self._contact(contact_id)
         self._begin()
+        contact = self._contact(contact_id)
         self._callback_outcome(
             contact, connected, outcome or ("connected" if connected else "failed")
         )
         return self._take_decisions()
 
     def cancel_callback(self, contact_id: str, reason: str) -> list[ev.Decision]:
+        self._begin()
         contact = self._contact(contact_id)
         if contact.state not in (
             ContactState.CALLBACK_SCHEDULED,
@@ -331,7 +338,6 @@ class RoutingEngine(Timed):
             raise IllegalTransition(
                 f"contact {contact_id} is {contact.state.value}, not a callback"
             )
-        self._begin()
         ringing = contact.offered_to if contact.state is ContactState.CALLBACK_OFFERED else ()
         self._take_from_line(contact)
         self._note(contact, f"callback cancelled: {reason}")
@@ -344,10 +350,6 @@ class RoutingEngine(Timed):
     def tick(self) -> list[ev.Decision]:
         """Runs every timer due at the clock's current time, in time order."""
         self._begin()
-        timer = self._pop_due_timer()
-        while timer is not None:
-            self._fire(timer[2], timer[3], timer[4])
-            timer = self._pop_due_timer()
         return self._take_decisions()
 
     # ------------------------------------------------------------ queries
