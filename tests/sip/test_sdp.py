@@ -9,6 +9,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from frontdesk.sip import SipError
 from frontdesk.sip.sdp import (
     DEFAULT_CODECS,
     OPUS,
@@ -174,7 +175,7 @@ def test_missing_s_and_t_lines_are_tolerated() -> None:
 def test_garbage_is_refused_with_a_clear_400(text: str, hint: str) -> None:
     with pytest.raises(SdpError) as caught:
         SessionDescription.parse(text)
-    assert caught.value.status == 400
+    assert caught.value.status == 400 and caught.value.peer_fault
     assert hint in str(caught.value)
 
 
@@ -602,8 +603,10 @@ def test_read_answer_refuses_answers_that_do_not_fit_the_offer(
 
 
 def test_an_offer_needs_numbered_codecs_and_a_voice_codec() -> None:
-    with pytest.raises(SdpError, match="payload type"):
+    with pytest.raises(SdpError, match="payload type") as caught:
         make_offer([Codec("opus", 48000, 2)], "192.0.2.1", 5000, 1, 1)
+    # Our own configuration is at fault, not the peer's.
+    assert isinstance(caught.value, SipError) and not caught.value.peer_fault
     with pytest.raises(SdpError, match="voice codec"):
         make_offer([TELEPHONE_EVENT], "192.0.2.1", 5000, 1, 1)
 

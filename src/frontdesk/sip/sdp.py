@@ -14,7 +14,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, replace
 from enum import StrEnum
 
-from frontdesk import FrontdeskError
+from frontdesk.sip import SipError
 
 MAX_SDP_BYTES = 65_536
 _SESSION_TYPES = frozenset("vosiuepcbtrzka")
@@ -27,12 +27,14 @@ _AUXILIARY = frozenset({"telephone-event", "cn", "red", "rtx", "ulpfec"})
 Attribute = tuple[str, str | None]
 
 
-class SdpError(FrontdeskError):
-    """A session description could not be read or negotiated; `status` is the SIP answer."""
+class SdpError(SipError):
+    """A session description could not be read or negotiated; `status` is the SIP answer.
+
+    `peer_fault` is False only for our own misconfiguration (status 500).
+    """
 
     def __init__(self, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.status = status
+        super().__init__(message, status, peer_fault=status < 500)
 
 
 class Direction(StrEnum):
