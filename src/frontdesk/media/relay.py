@@ -53,7 +53,7 @@ class StreamRewriter:
         self.source_changes = 0
 
     def rewrite(self, buf: bytearray, now: float) -> bool:
-        """Rewrite `buf` in place; return True when it starts a new upstream source.
+        """Rewrite `buf` in place; return True when it is the first packet of a new source.
 
         The first packet of a new source gets the marker bit, which tells the far side's jitter
         buffer that the timeline jumped on purpose.
@@ -64,8 +64,8 @@ class StreamRewriter:
         if ssrc != self._current and (
             mapping is None or now - mapping.last_seen > self.straggler_window
         ):
+            started = self._current is not None
             mapping = self._start_source(ssrc, seq, ts, now)
-            started = True
         assert mapping is not None
         mapping.last_seen = now
         out_seq = (seq + mapping.seq_offset) % _SEQ_MOD

@@ -86,7 +86,7 @@ def _parse_elements(data: bytes, two_byte: bool) -> tuple[ExtensionElement, ...]
             ext_id, size, pos = first, data[pos + 1], pos + 2
         else:
             ext_id, size, pos = first >> 4, (first & 0x0F) + 1, pos + 1
-            if ext_id == 15:  # reserved: stop processing the extension (RFC 8285 §4.2)
+            if ext_id in (0, 15):  # 15 is reserved (RFC 8285 §4.2); 0 is only for padding
                 break
         if pos + size > end:
             raise MediaError(f"extension element {ext_id} runs past the extension block")
