@@ -134,7 +134,7 @@ class ErlangA:
             p_abandon=p_abandon,
             asa_s=self.mean_wait_answered_s(),
             mean_wait_s=self.mean_wait_s(),
-            occupancy=self.workload.load * answered / self.agents if self.agents else 0.0,
+            occupancy=min(1.0, self.workload.load * answered / self.agents) if self.agents else 0.0,
             stable=True,
             service_level=parts.all_values(),
         )
