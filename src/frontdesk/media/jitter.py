@@ -12,7 +12,9 @@ bounded to `min_delay`..`max_delay` above the fastest packet:
 
 A missing frame is concealed by repeating the last one with a fade, then silence (or comfort
 noise); audio that resumes after concealment is faded in, so there are no clicks. A new SSRC,
-or a timestamp jump that is not explained by elapsed time, resets the buffer.
+or a timestamp jump that elapsed time does not explain, re-bases the new timeline right after
+what is already buffered (counted in `resets`), so no buffered audio is thrown away. Missing
+frames count as lost unless the audio resumes with a marker bit (silence suppression).
 """
 
 from __future__ import annotations
@@ -94,19 +96,29 @@ class JitterBuffer:
             0,
         )
         self._delay = initial_delay
+        self._pushes = 0
+        self._missing = 0  # frames missing since the last one played
+        self._talkspurts: set[int] = set()  # frames that start a talkspurt (marker bit)
+        self._offset = 0  # maps the current source's timestamps onto our timeline
+        self._end = 0  # end of the newest frame received
+        self._previous_ssrc: int | None = None
+        self._capacity = int(2 * max_delay / self._frame_time) + 25
 
     def push(self, packet: RtpPacket, now: float) -> None:
         h = packet.header
-        if self._ssrc is not None and h.ssrc != self._ssrc:
-            self._reset()
-        self._ssrc = h.ssrc
+        if h.ssrc == self._previous_ssrc:
+            self._counts["late"] += 1  # a straggler of the source we moved away from
+            return
         ext = self._unwrap(h.timestamp)
-        relative = now - ext / self.rate
-        if self._delays and abs(relative - self._floor) > self.jump:
-            self._reset()  # the sender's timeline moved: start again from this packet
-            ext = self._unwrap(h.timestamp)
-        self._delays.append(relative)
-        if len(self._delays) % 8 == 1 or len(self._delays) < 8:
+        if self._ssrc is not None and h.ssrc != self._ssrc:
+            self._previous_ssrc = self._ssrc
+            ext = self._rebase(h.timestamp, now)
+        elif self._delays and abs(now - ext / self.rate - self._floor) > self.jump:
+            ext = self._rebase(h.timestamp, now)  # the sender's timeline jumped
+        self._ssrc = h.ssrc
+        self._delays.append(now - ext / self.rate)
+        self._pushes += 1
+        if self._pushes % 8 == 1 or self._pushes < 8:
             self._adapt()
         self._counts["received"] += 1
         samples = self.codec.decode(packet.payload)
@@ -118,6 +130,12 @@ class JitterBuffer:
                 self._counts["duplicates"] += 1
             else:
                 self._frames[ts] = samples[i * FRAME_SAMPLES : (i + 1) * FRAME_SAMPLES]
+                if h.marker and i == 0:
+                    self._talkspurts.add(ts)
+                self._end = max(self._end, ts + FRAME_SAMPLES)
+        if len(self._frames) > self._capacity:  # a flood from the future: keep the newest
+            for ts in sorted(self._frames)[: len(self._frames) - self._capacity]:
+                del self._frames[ts]
         if self._start_at is None:
             self._start_at = now + self._target
 
@@ -126,6 +144,10 @@ class JitterBuffer:
             if not self._frames or self._start_at is None or now < self._start_at:
                 return self._silence()
             self._next = min(self._frames)
+        if self._next not in self._frames and self._frames:
+            first = min(self._frames)
+            if first < self._next + FRAME_SAMPLES:  # timestamps off our 20 ms grid: follow them
+                self._next = first
         offset = now - self._next / self.rate  # current playout offset P
         wanted = self._floor + self._target
         self._delay = offset - self._floor
@@ -139,10 +161,17 @@ class JitterBuffer:
         if frame is None:
             if offset < wanted - self._frame_time / 2 and self._frames:
                 return self._conceal()  # stall: let the late frame arrive, delay grows
-            if self._frames:  # a later frame is here, so this one is really missing
-                self._counts["lost"] += 1
+            self._missing += 1
             self._next += FRAME_SAMPLES
             return self._conceal()
+        if self._missing and self._next not in self._talkspurts:
+            # Frames were missing and this is not the start of a new talkspurt (marker bit,
+            # RFC 3551 §4.1): they were lost rather than silence-suppressed.
+            self._counts["lost"] += self._missing
+        self._missing = 0
+        self._talkspurts.discard(self._next)
+        if len(self._talkspurts) > 64:  # forget marks of frames that never came to play
+            self._talkspurts = {ts for ts in self._talkspurts if ts >= self._next}
         self._next += FRAME_SAMPLES
         return self._play(frame)
 
@@ -182,21 +211,28 @@ class JitterBuffer:
         self._target = min(max(spread, self.min_delay), self.max_delay)
 
     def _unwrap(self, ts: int) -> int:
+        """Extended timestamp on our timeline (wrap-free, plus the offset of the last rebase)."""
         if self._last_ext is None:
-            ext = ts + _TS_MOD  # start one cycle up so a slightly older packet stays positive
+            raw = ts + _TS_MOD  # start one cycle up so a slightly older packet stays positive
         else:
             diff = (ts - self._last_ext) % _TS_MOD
-            ext = self._last_ext + (diff - _TS_MOD if diff >= _TS_MOD // 2 else diff)
-        self._last_ext = ext
-        return ext
+            raw = self._last_ext + (diff - _TS_MOD if diff >= _TS_MOD // 2 else diff)
+        self._last_ext = raw
+        return raw + self._offset
 
-    def _reset(self) -> None:
+    def _rebase(self, ts: int, now: float) -> int:
+        """Map a new source's timeline onto ours: right after what is buffered, or where its
+        arrival time puts it, whichever is later, on our 20 ms grid."""
         self._counts["resets"] += 1
-        self._frames.clear()
-        self._delays.clear()
-        self._next = self._last_ext = None
-        self._start_at = None
-        self._floor = 0.0
+        self._last_ext = None
+        raw = self._unwrap(ts) - self._offset
+        mapped = max(round((now - self._floor) * self.rate), self._end)
+        if self._next is not None:
+            mapped = max(mapped, self._next)
+            mapped = self._next + -(-(mapped - self._next) // FRAME_SAMPLES) * FRAME_SAMPLES
+        self._offset = mapped - raw
+        self._talkspurts.add(mapped)  # what precedes it is a change of source, not loss
+        return mapped
 
     @property
     def stats(self) -> JitterStats:
