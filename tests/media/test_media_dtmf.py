@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import random
 
 import pytest
@@ -47,7 +48,9 @@ def _feed(rx: DtmfReceiver, packets: list[tuple[float, int, TelephoneEvent]]) ->
     return out
 
 
-def _sent(digit: str, ts: int, start: float, duration: float = 0.1) -> list[tuple[float, int, TelephoneEvent]]:
+def _sent(
+    digit: str, ts: int, start: float, duration: float = 0.1
+) -> list[tuple[float, int, TelephoneEvent]]:
     return [(start + p.offset, p.timestamp, p.event) for p in plan_digit(digit, ts, duration)]
 
 
@@ -129,7 +132,7 @@ def test_sender_queues_digits_with_gaps_and_a_receiver_gets_them() -> None:
         now += 0.01
     assert [(d.digit, d.duration) for d in got] == [("1", 0.08), ("2", 0.08), ("#", 0.08)]
     starts = [d.timestamp for d in got]
-    assert starts[0] == 160_000 and all(b > a for a, b in zip(starts, starts[1:], strict=False))
+    assert starts[0] == 160_000 and all(b > a for a, b in itertools.pairwise(starts))
 
 
 @pytest.mark.parametrize(

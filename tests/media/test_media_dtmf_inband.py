@@ -30,7 +30,9 @@ def _noise(signal: NDArray[np.float64], snr_db: float, seed: int = 1) -> NDArray
     return signal + rng.normal(0.0, np.sqrt(power / 10 ** (snr_db / 10)), len(signal))
 
 
-def _two_tones(f1: float, f2: float, seconds: float, db1: float = -7, db2: float = -5) -> NDArray[np.float64]:
+def _two_tones(
+    f1: float, f2: float, seconds: float, db1: float = -7, db2: float = -5
+) -> NDArray[np.float64]:
     n = np.arange(round(seconds * SAMPLE_RATE))
     return amplitude(db1) * np.sin(2 * np.pi * f1 * n / SAMPLE_RATE) + amplitude(db2) * np.sin(
         2 * np.pi * f2 * n / SAMPLE_RATE
@@ -54,7 +56,9 @@ def test_all_sixteen_digits_in_sequence_with_noise() -> None:
 
 
 def test_minimum_pause_of_40_ms_separates_a_repeated_digit() -> None:
-    signal = np.concatenate([_gap(0.05), dtmf_tone("8", 0.05), _gap(0.04), dtmf_tone("8", 0.05), _gap(0.05)])
+    signal = np.concatenate(
+        [_gap(0.05), dtmf_tone("8", 0.05), _gap(0.04), dtmf_tone("8", 0.05), _gap(0.05)]
+    )
     assert [d.digit for d in _detect(_noise(signal.astype(np.float64), 20))] == ["8", "8"]
 
 
@@ -71,7 +75,9 @@ def test_too_short_tones_are_rejected(seconds: float) -> None:
     assert _detect(signal) == []
 
 
-@pytest.mark.parametrize(("deviation", "detected"), [(0.015, True), (-0.015, True), (0.035, False), (-0.035, False)])
+@pytest.mark.parametrize(
+    ("deviation", "detected"), [(0.015, True), (-0.015, True), (0.035, False), (-0.035, False)]
+)
 def test_frequency_deviation_limits(deviation: float, detected: bool) -> None:
     low, high = dtmf_frequencies("9")
     factor = 1 + deviation
@@ -108,7 +114,9 @@ def test_music_like_chords_are_not_digits() -> None:
     for _ in range(40):
         chord = rng.choice(notes, size=3, replace=False)
         tone = sum(
-            (0.6**h) * np.sin(2 * np.pi * f * (h + 1) * n / SAMPLE_RATE) for f in chord for h in range(3)
+            (0.6**h) * np.sin(2 * np.pi * f * (h + 1) * n / SAMPLE_RATE)
+            for f in chord
+            for h in range(3)
         )
         parts.append(3000 * tone * (1 + 0.3 * np.sin(2 * np.pi * 5 * n / SAMPLE_RATE)))
     assert _detect(np.concatenate(parts)) == []

@@ -139,8 +139,28 @@ def test_decoding_matches_sox(tmp_path: Path, kind: str, table: np.ndarray) -> N
     src, dst = tmp_path / "codes.raw", tmp_path / "pcm.raw"
     src.write_bytes(ALL_CODES)
     subprocess.run(
-        ["sox", "-t", "raw", "-r", "8000", "-e", kind, "-b", "8", "-c", "1", str(src),
-         "-t", "raw", "-e", "signed", "-b", "16", "-L", str(dst)],
+        [
+            "sox",
+            "-t",
+            "raw",
+            "-r",
+            "8000",
+            "-e",
+            kind,
+            "-b",
+            "8",
+            "-c",
+            "1",
+            str(src),
+            "-t",
+            "raw",
+            "-e",
+            "signed",
+            "-b",
+            "16",
+            "-L",
+            str(dst),
+        ],
         check=True,
     )
     assert np.array_equal(np.fromfile(dst, dtype="<i2"), table)

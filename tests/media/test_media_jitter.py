@@ -22,7 +22,7 @@ def _label(frame: PlayoutFrame) -> int | None:
     if frame.kind is not FrameKind.AUDIO:
         return None
     level = int(frame.samples[-1])
-    return int(np.nonzero(ULAW_DECODE == level)[0][0]) - 0x80 if level else None
+    return int(np.nonzero(level == ULAW_DECODE)[0][0]) - 0x80 if level else None
 
 
 def _run(
@@ -57,7 +57,10 @@ def test_steady_stream_plays_every_frame_in_order() -> None:
 def test_reordering_and_duplicates() -> None:
     jb = JitterBuffer(Pcmu())
     arrivals = [(0.02 * i + 0.001, _packet(i)) for i in range(50)]
-    arrivals[10], arrivals[11] = (arrivals[11][0], arrivals[10][1]), (arrivals[10][0], arrivals[11][1])
+    arrivals[10], arrivals[11] = (
+        (arrivals[11][0], arrivals[10][1]),
+        (arrivals[10][0], arrivals[11][1]),
+    )
     arrivals.append((0.02 * 20 + 0.005, _packet(20)))  # duplicate
     played = [x for x in map(_label, _run(arrivals, jb, 1.5)) if x is not None]
     assert played == list(range(50))
@@ -95,7 +98,7 @@ def test_delay_adapts_to_jitter_and_keeps_late_packets_rare() -> None:
     # Network delay uniform in 0..80 ms for 10 s, then steady for 10 s.
     arrivals = [(0.02 * i + rng.uniform(0, 0.08), _packet(i)) for i in range(500)]
     arrivals += [(0.02 * i + 0.001, _packet(i)) for i in range(500, 1000)]
-    frames = _run(arrivals, jb, 20.5)
+    _run(arrivals, jb, 20.5)
     s = jb.stats
     assert s.late + s.lost < 0.03 * 1000
     assert 0.015 < s.target_delay <= 0.03  # back near the minimum once the jitter went away
@@ -113,7 +116,9 @@ def test_target_delay_grows_under_jitter() -> None:
 def test_ssrc_change_and_timestamp_jump_keep_the_audio_flowing() -> None:
     jb = JitterBuffer(Pcmu())
     arrivals = [(0.02 * i + 0.001, _packet(i)) for i in range(30)]
-    arrivals += [(0.02 * i + 0.001, _packet(i, ssrc=2, ts0=9_000_000 - 160 * 30)) for i in range(30, 60)]
+    arrivals += [
+        (0.02 * i + 0.001, _packet(i, ssrc=2, ts0=9_000_000 - 160 * 30)) for i in range(30, 60)
+    ]
     arrivals += [(0.02 * i + 0.001, _packet(i, ssrc=2, ts0=50_000_000)) for i in range(60, 90)]
     played = [x for x in map(_label, _run(arrivals, jb, 2.0)) if x is not None]
     assert jb.stats.resets == 2

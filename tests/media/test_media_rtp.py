@@ -19,14 +19,15 @@ from frontdesk.media.rtp import (
     RtpHeader,
     RtpPacket,
     is_rtcp,
-    parse_header,
     peek_rtp,
     rewrite_rtp,
     write_rtp,
 )
 
 # RFC 3550 §5.1: V=2 P=0 X=0 CC=0 | M=1 PT=0 | seq 0x1234 | ts 0x00000640 | SSRC 0xDEADBEEF
-PLAIN = bytes([0x80, 0x80, 0x12, 0x34, 0x00, 0x00, 0x06, 0x40, 0xDE, 0xAD, 0xBE, 0xEF]) + b"\xff" * 4
+PLAIN = (
+    bytes([0x80, 0x80, 0x12, 0x34, 0x00, 0x00, 0x06, 0x40, 0xDE, 0xAD, 0xBE, 0xEF]) + b"\xff" * 4
+)
 
 
 def test_plain_packet_from_the_diagram() -> None:
@@ -111,7 +112,9 @@ headers = st.builds(
         data=st.binary(max_size=12).map(lambda b: b + bytes(-len(b) % 4)),
     ),
 )
-packets = st.builds(RtpPacket, header=headers, payload=st.binary(max_size=64), padding=st.integers(0, 255))
+packets = st.builds(
+    RtpPacket, header=headers, payload=st.binary(max_size=64), padding=st.integers(0, 255)
+)
 
 
 @given(packets)

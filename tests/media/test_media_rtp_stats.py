@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from frontdesk.media.rtp_stats import SourceStats, ReceiverStats
+from frontdesk.media.rtp_stats import ReceiverStats, SourceStats
 
 
 def test_probation_needs_two_sequential_packets() -> None:
