@@ -18,7 +18,7 @@ from enum import Enum
 
 from frontdesk.planning.erlang import (
     erlang_b_metrics,
-    erlang_c_from_b,
+    erlang_c,
     erlang_c_metrics,
 )
 from frontdesk.planning.erlang_a import ErlangA
@@ -31,7 +31,7 @@ from frontdesk.planning.metrics import (
     SLDefinition,
     Workload,
 )
-from frontdesk.planning.numerics import erlang_b_fast, erlang_b_step
+from frontdesk.planning.numerics import erlang_b_fast
 
 _TOLERANCE = 1e-12
 
@@ -121,8 +121,21 @@ class StaffingResult:
     agents: int
     scheduled: int
     limited_by: str  # "target", "occupancy" or "no calls"
-    metrics: QueueMetrics = field(repr=False)
+    p_wait: float
+    occupancy: float
+    model: Model = field(repr=False)
+    workload: Workload = field(repr=False)
+    target_s: float = field(repr=False)
+    short_abandon_s: float = field(repr=False)
 
+    @property
+    def metrics(self) -> QueueMetrics:
+        """Every figure at the chosen count (computed on demand: a day of staffing rarely
+        needs them all)."""
+        return evaluate(self.model, self.workload, self.agents, self.target_s, self.short_abandon_s)
+
+
+_DEFAULT_POLICY = StaffingPolicy()
 
 _COMPATIBLE = {
     TargetKind.SERVICE_LEVEL: {Model.B, Model.C, Model.A},
@@ -151,39 +164,82 @@ def required_agents(
     model: Model, workload: Workload, target: Target, policy: StaffingPolicy | None = None
 ) -> StaffingResult:
     """The smallest agent count meeting `target` and the occupancy cap."""
-    policy = policy or StaffingPolicy()
+    policy = policy or _DEFAULT_POLICY
     if model not in _COMPATIBLE[target.kind]:
         raise PlanningError(f"Erlang {model.name} has no {target.kind.value} figure to target")
     if model is Model.A and workload.patience_s is None:
         raise PlanningError("Erlang A needs the callers' mean patience (patience_s)")
     load = workload.load
     if load == 0.0:
-        return StaffingResult(0, 0, "no calls", _at(model, workload, target, policy, 0))
+        return _result(model, workload, target, policy, 0, "no calls")
+    lowest = math.floor(load) + 1 if model is Model.C else 1
+    limit = math.ceil(load + 100.0 * math.sqrt(load) + 1000.0)
+    if model is Model.C and target.kind in (TargetKind.SERVICE_LEVEL, TargetKind.ASA):
+        return _erlang_c_by_walk(workload, target, policy, lowest, limit)
 
     def meets(n: int) -> bool:
         return target.met_by(_at(model, workload, target, policy, n))
 
-    lowest = math.floor(load) + 1 if model is Model.C else 1
-    limit = math.ceil(load + 100.0 * math.sqrt(load) + 1000.0)
-    if model is Model.C and target.kind in (TargetKind.SERVICE_LEVEL, TargetKind.ASA):
-        agents = _walk_erlang_c(workload, target, lowest, limit)
-    else:
-        agents = _smallest(meets, lowest, math.ceil(load + math.sqrt(load)), limit)
+    agents = _smallest(meets, lowest, math.ceil(load + math.sqrt(load)), limit)
     metrics = _at(model, workload, target, policy, agents)
+    if metrics.occupancy <= policy.max_occupancy + _TOLERANCE:
+        return _result(model, workload, target, policy, agents, "target", metrics)
+    agents = _smallest(
+        lambda n: (
+            _at(model, workload, target, policy, n).occupancy <= policy.max_occupancy + _TOLERANCE
+        ),
+        agents + 1,
+        math.ceil(load / policy.max_occupancy),
+        limit + math.ceil(load / policy.max_occupancy),
+    )
+    return _result(model, workload, target, policy, agents, "occupancy")
+
+
+def _result(
+    model: Model,
+    workload: Workload,
+    target: Target,
+    policy: StaffingPolicy,
+    agents: int,
+    limited_by: str,
+    metrics: QueueMetrics | None = None,
+) -> StaffingResult:
+    metrics = metrics or _at(model, workload, target, policy, agents)
+    return StaffingResult(
+        agents,
+        policy.scheduled(agents),
+        limited_by,
+        metrics.p_wait,
+        metrics.occupancy,
+        model,
+        workload,
+        target.threshold_s,
+        policy.short_abandon_s,
+    )
+
+
+def _erlang_c_by_walk(
+    workload: Workload, target: Target, policy: StaffingPolicy, lowest: int, limit: int
+) -> StaffingResult:
+    load = workload.load
+    agents, p_wait = _walk_erlang_c(workload, target, lowest, limit)
     limited_by = "target"
-    if metrics.occupancy > policy.max_occupancy + _TOLERANCE:
+    if load / agents > policy.max_occupancy + _TOLERANCE:
+        # Erlang C occupancy is a / n, so the cap has a closed form.
+        agents = math.ceil(load / (policy.max_occupancy + _TOLERANCE))
+        p_wait = erlang_c(agents, load)
         limited_by = "occupancy"
-        agents = _smallest(
-            lambda n: (
-                _at(model, workload, target, policy, n).occupancy
-                <= policy.max_occupancy + _TOLERANCE
-            ),
-            agents + 1,
-            math.ceil(load / policy.max_occupancy),
-            limit + math.ceil(load / policy.max_occupancy),
-        )
-        metrics = _at(model, workload, target, policy, agents)
-    return StaffingResult(agents, policy.scheduled(agents), limited_by, metrics)
+    return StaffingResult(
+        agents,
+        policy.scheduled(agents),
+        limited_by,
+        p_wait,
+        load / agents,
+        Model.C,
+        workload,
+        target.threshold_s,
+        policy.short_abandon_s,
+    )
 
 
 def staff_day(
@@ -202,21 +258,31 @@ def _at(
     return evaluate(model, workload, agents, target.threshold_s, policy.short_abandon_s)
 
 
-def _walk_erlang_c(workload: Workload, target: Target, lowest: int, limit: int) -> int:
-    """Walk n upward from the smallest stable count, carrying Erlang B by its recursion."""
+def _walk_erlang_c(
+    workload: Workload, target: Target, lowest: int, limit: int
+) -> tuple[int, float]:
+    """Walk n upward from the smallest stable count, carrying Erlang B by its recursion.
+
+    The loop is the hot path of a day of staffing, so its arithmetic is written out:
+    C = B / (1 - (a/n)(1 - B)), then B(n + 1) = a B / (n + 1 + a B).
+    """
     load, aht = workload.load, workload.aht_s
     blocking = erlang_b_fast(lowest, load)
+    by_asa = target.kind is TargetKind.ASA
+    asa_goal = target.value * (1.0 + _TOLERANCE) / aht  # ASA <= goal: C <= goal (n - a)/AHT
+    late_goal = 1.0 - target.value + _TOLERANCE  # compared with P(W > T)
+    rate = target.threshold_s / aht
     n = lowest
     while n <= limit:
-        p_wait = erlang_c_from_b(blocking, n, load)
-        if target.kind is TargetKind.ASA:
-            figure_ok = p_wait * aht / (n - load) <= target.value * (1.0 + _TOLERANCE)
-        else:
-            late = p_wait * math.exp(-(n - load) * target.threshold_s / aht)
-            figure_ok = 1.0 - late >= target.value - _TOLERANCE
-        if figure_ok:
-            return n
-        blocking = erlang_b_step(blocking, n, load)
+        p_wait = blocking / (1.0 - (load / n) * (1.0 - blocking))
+        spread = n - load
+        if by_asa:
+            if p_wait <= asa_goal * spread:
+                return n, p_wait
+        elif p_wait * math.exp(-spread * rate) <= late_goal:
+            return n, p_wait
+        carried = load * blocking
+        blocking = carried / (n + 1 + carried)
         n += 1
     raise PlanningError(f"no staffing up to {limit} agents meets the target")
 
