@@ -13,6 +13,7 @@ class Number:
     aliases: tuple[str, ...] = ()
     flow: str = "main"
     language: str = "en"
+    ring_s: int = 0  # seconds of ringing (180) before answering
     hangup_after_s: int | None = None  # a test line: Frontdesk hangs up after this long
 
     def matches(self, user: str) -> bool:
@@ -51,6 +52,9 @@ class Company:
     agents: tuple[Agent, ...]
     trunks: tuple[Trunk, ...] = ()
     source: str = "<built-in demo>"
+    # Offered in this order (RFC 8760 §2.4: most preferred first). Some peers (sipp 3.6) only
+    # read the first challenge and only know MD5; list MD5 alone for them.
+    digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
 
     def number_for(self, user: str) -> Number | None:
         for number in self.numbers:

@@ -139,7 +139,9 @@ def _read_agent(r: _Reader, node: yaml.Node) -> Agent:
 
 def _read_number(r: _Reader, node: yaml.Node) -> Number:
     f = r.mapping(node, "number")
-    r.unknown_keys(f, {"number", "aliases", "flow", "language", "hangup_after_s"}, "number")
+    r.unknown_keys(
+        f, {"number", "aliases", "flow", "language", "ring_s", "hangup_after_s"}, "number"
+    )
     number = r.text(f, "number", node, "number")
     if number and not (number.startswith("+") and number[1:].isdigit()):
         r.problem(f.get("number"), f"number '{number}' must be in E.164 form, like +442079460100")
@@ -148,6 +150,7 @@ def _read_number(r: _Reader, node: yaml.Node) -> Number:
         aliases=r.texts(f, "aliases", ()),
         flow=r.optional_text(f, "flow", "main") or "main",
         language=r.optional_text(f, "language", "en") or "en",
+        ring_s=r.integer(f, "ring_s", 0, 0, 120),
         hangup_after_s=r.integer(f, "hangup_after_s", 0, 1, 86400)
         if "hangup_after_s" in f
         else None,
@@ -186,7 +189,7 @@ def parse_company(text: str, file: str) -> Company:
     if root is None:
         raise ConfigError([Problem(file, 1, "the file is empty (expected a company description)")])
     top = r.mapping(root, "the company file")
-    r.unknown_keys(top, {"company", "numbers", "agents", "trunks"}, "the company file")
+    r.unknown_keys(top, {"company", "numbers", "agents", "trunks", "sip"}, "the company file")
     head = r.mapping(top["company"], "company") if "company" in top else {}
     r.unknown_keys(head, {"name", "domain"}, "company")
     if "company" not in top:
@@ -194,6 +197,19 @@ def parse_company(text: str, file: str) -> Company:
     numbers = tuple(_read_number(r, n) for n in r.sequence(top.get("numbers"), "numbers"))
     agents = tuple(_read_agent(r, n) for n in r.sequence(top.get("agents"), "agents"))
     trunks = tuple(_read_trunk(r, n) for n in r.sequence(top.get("trunks"), "trunks"))
+    algorithms = ("SHA-256", "MD5")
+    if "sip" in top:
+        sip = r.mapping(top["sip"], "sip")
+        r.unknown_keys(sip, {"digest_algorithms"}, "sip")
+        algorithms = r.texts(sip, "digest_algorithms", algorithms)
+        for name in algorithms:
+            if name not in ("SHA-256", "SHA-512-256", "MD5"):
+                r.problem(
+                    sip.get("digest_algorithms"),
+                    f"digest algorithm '{name}' (expected SHA-256, SHA-512-256 or MD5)",
+                )
+        if not algorithms:
+            r.problem(sip.get("digest_algorithms"), "digest_algorithms must name at least one")
     if not numbers:
         r.problem(root, "no 'numbers': a company needs at least one number callers can dial")
     seen: dict[str, str] = {}
@@ -212,6 +228,7 @@ def parse_company(text: str, file: str) -> Company:
         agents=agents,
         trunks=trunks,
         source=file,
+        digest_algorithms=algorithms,
     )
     if r.problems:
         raise ConfigError(r.problems)

@@ -11,6 +11,7 @@ ACK for 2xx as a UAC. Client-side helpers (INVITE, CANCEL, BYE, out-of-dialog re
 from __future__ import annotations
 
 import random
+from collections.abc import Mapping
 
 from frontdesk import __version__
 from frontdesk.sip import SipParseError
@@ -219,7 +220,7 @@ class UserAgent(ClientMixin):
         reason: str | None = None,
         body: bytes = b"",
         content_type: str | None = None,
-        headers: dict[str, str] | None = None,
+        headers: Mapping[str, str | list[str]] | None = None,
         now: float = 0.0,
     ) -> Dialog | None:
         """Answers a server transaction; a 1xx/2xx to an initial INVITE creates the dialog."""
@@ -233,7 +234,7 @@ class UserAgent(ClientMixin):
         response.headers["Server"] = [self.server_name]
         if headers:
             for name, value in headers.items():
-                response.headers[name] = [value]
+                response.headers[name] = [value] if isinstance(value, str) else list(value)
         if request.method == "INVITE" and 100 < status < 300:
             response.headers["Contact"] = [self.local_for(txn.peer).contact]
             if "Record-Route" in request.headers:

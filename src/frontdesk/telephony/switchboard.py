@@ -26,9 +26,10 @@ from frontdesk.sip.events import (
 )
 from frontdesk.sip.message import Request
 from frontdesk.sip.registrar import Registrar, RegistrationError
-from frontdesk.sip.transaction import Peer, Transaction
+from frontdesk.sip.transaction import Peer, State, Transaction
 from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
+from frontdesk.telephony import TelephonyError
 from frontdesk.telephony.ports import PortPool
 
 log = logging.getLogger("frontdesk.calls")
@@ -45,7 +46,7 @@ class AuthOutcome:
 
     user: str | None
     status: int = 0
-    headers: dict[str, str] | None = None
+    headers: dict[str, str | list[str]] | None = None
 
 
 class Authenticator(Protocol):
@@ -74,6 +75,16 @@ class _Hangup:
 
     def on_timer(self, kind: str, now: float) -> None:
         self.switchboard.ua.bye(self.dialog, now)
+
+
+class _Answer:
+    __slots__ = ("call", "switchboard")
+
+    def __init__(self, switchboard: Switchboard, call: Call) -> None:
+        self.switchboard, self.call = switchboard, call
+
+    def on_timer(self, kind: str, now: float) -> None:
+        self.switchboard._answer(self.call, now)
 
 
 class Switchboard:
@@ -162,17 +173,27 @@ class Switchboard:
         )
         try:
             port = self.ports.take()
-        except Exception:
-            self._reject(txn, request, 503, now)
-            return
-        try:
-            body = self._answer_sdp(request, port)
-        except sdp.SdpError as exc:
-            self.ports.give_back(port)
-            self._reject(txn, request, exc.status, now, str(exc))
+        except TelephonyError:
+            self._reject(txn, request, 503, now, "no media port free")
             return
         call = Call(txn, number, port, at)
         self.calls[request.call_id] = call
+        if number.ring_s:
+            self.ua.reply(txn, 180, now=now)
+            self.ua.timers.schedule(now + number.ring_s, _Answer(self, call), "ANSWER")
+        else:
+            self._answer(call, now)
+
+    def _answer(self, call: Call, now: float) -> None:
+        txn, request, number = call.txn, call.txn.request, call.number
+        if txn.state is not State.PROCEEDING or number is None:
+            return  # cancelled while ringing
+        try:
+            body = self._answer_sdp(request, call.port)
+        except sdp.SdpError as exc:
+            self._ended(call.call_id, "rejected")
+            self._reject(txn, request, exc.status, now, str(exc))
+            return
         dialog = self.ua.reply(txn, 200, body=body, content_type="application/sdp", now=now)
         self.log.append(self.wall(), "call.answered", request.call_id, number=number.number)
         if dialog is not None and number.hangup_after_s:
@@ -197,7 +218,9 @@ class Switchboard:
     def _reject(
         self, txn: Transaction, request: Request, status: int, now: float, why: str = ""
     ) -> None:
-        headers = {"Warning": f'399 frontdesk "{why[:200]}"'} if why else None
+        headers: dict[str, str | list[str]] | None = None
+        if why:
+            headers = {"Warning": f'399 frontdesk "{why[:200]}"'}
         self.ua.reply(txn, status, headers=headers, now=now)
         self.log.append(
             self.wall(),
@@ -258,7 +281,9 @@ class Switchboard:
             self.ua.reply(txn, exc.status, headers=exc.headers, now=now)
             return
         contacts = self.registrar.contact_headers(bindings, now)
-        response_headers = {"Contact": ", ".join(contacts)} if contacts else None
+        response_headers: dict[str, str | list[str]] | None = None
+        if contacts:
+            response_headers = {"Contact": ", ".join(contacts)}
         self.ua.reply(txn, 200, headers=response_headers, now=now)
         self.log.append(
             self.wall(),

@@ -1,0 +1,142 @@
+"""Composition root: reads the company, opens the store, wires SIP to the switchboard, runs.
+
+`frontdesk serve` runs here in the foreground until SIGTERM or SIGINT, when it ends every call
+with BYE, writes the last events and exits with status 0.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import logging
+import random
+import signal
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from frontdesk.clock import SystemClock
+from frontdesk.config import Company, ConfigError, load_company, load_demo_company
+from frontdesk.sip.dialog import LocalAddress
+from frontdesk.sip.registrar import Registrar
+from frontdesk.sip.transport import SipTransport
+from frontdesk.sip.useragent import UserAgent
+from frontdesk.store.eventlog import EventLog, open_engine
+from frontdesk.telephony.auth import EndpointAuthenticator, load_or_make_secret
+from frontdesk.telephony.switchboard import Switchboard
+
+log = logging.getLogger("frontdesk")
+FLUSH_INTERVAL = 0.2
+
+
+@dataclass
+class ServerOptions:
+    company: Company
+    data_dir: Path
+    sip_hosts: list[str]
+    sip_port: int
+    http_port: int
+
+
+class Server:
+    def __init__(self, options: ServerOptions) -> None:
+        self.options = options
+        self.clock = SystemClock()
+        self.event_log = EventLog(open_engine(options.data_dir))
+        rng = random.SystemRandom()
+        self.ua = UserAgent([LocalAddress("udp", options.sip_hosts[0], options.sip_port)], rng)
+        self.registrar = Registrar()
+        company = options.company
+        self.auth = EndpointAuthenticator(company, load_or_make_secret(options.data_dir))
+        self.switchboard = Switchboard(company, self.ua, self.event_log, self.clock.wall,
+                                       options.sip_hosts[0], self.auth, self.registrar)  # fmt: skip
+        self.transport = SipTransport(self.ua, self.switchboard.handle, self.clock.now)
+        self._stop = asyncio.Event()
+        self.bound: list[tuple[str, int]] = []
+
+    async def start(self) -> None:
+        locals_: list[LocalAddress] = []
+        for host in self.options.sip_hosts:
+            bound_host, port = await self.transport.listen(host, self.options.sip_port)
+            self.bound.append((bound_host, port))
+            locals_ += [
+                LocalAddress("udp", bound_host, port),
+                LocalAddress("tcp", bound_host, port),
+            ]
+        self.ua.local = {(a.transport, ":" in a.host): a for a in locals_}
+        self.event_log.append(self.clock.wall(), "server.started", None,
+                              listen=[f"{h}:{p}" for h, p in self.bound])  # fmt: skip
+
+    async def run(self) -> None:
+        await self.start()
+        company = self.options.company
+        host, port = self.bound[0]
+        shown = f"[{host}]" if ":" in host else host
+        number = company.numbers[0]
+        alias = number.aliases[0] if number.aliases else number.number
+        print(
+            f"frontdesk: {company.name} is listening for SIP on udp+tcp "
+            + ", ".join(f"{h}:{p}" for h, p in self.bound)
+            + f"; call sip:{alias}@{shown}:{port}",
+            file=sys.stderr,
+            flush=True,
+        )
+        flusher = asyncio.create_task(self._flush_forever())
+        await self._stop.wait()
+        await self.shutdown()
+        flusher.cancel()
+
+    def stop(self) -> None:
+        self._stop.set()
+
+    async def _flush_forever(self) -> None:
+        loop = asyncio.get_running_loop()
+        while True:
+            await asyncio.sleep(FLUSH_INTERVAL)
+            if self.event_log.pending:
+                await loop.run_in_executor(None, self.event_log.flush)
+
+    async def shutdown(self) -> None:
+        self.ua.shutdown(self.clock.now())
+        self.switchboard.handle(list(self.ua.events), self.clock.now())
+        self.ua.events.clear()
+        self.transport.flush()
+        await asyncio.sleep(0.05)  # let the BYEs leave the socket buffers
+        await self.transport.close()
+        self.event_log.append(self.clock.wall(), "server.stopped", None)
+        self.event_log.flush()
+
+
+def run_server(args: argparse.Namespace) -> int:
+    logging.basicConfig(
+        level=getattr(logging, str(args.log_level).upper(), logging.INFO),
+        format="%(asctime)s %(levelname)s %(name)s: %(message)s",
+        stream=sys.stderr,
+    )
+    try:
+        company = load_company(Path(args.config)) if args.config else load_demo_company()
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(problem, file=sys.stderr)
+        return 2
+    options = ServerOptions(
+        company=company,
+        data_dir=Path(args.data_dir),
+        sip_hosts=[h.strip() for h in str(args.sip_host).split(",") if h.strip()],
+        sip_port=args.sip_port,
+        http_port=args.http_port,
+    )
+    return asyncio.run(_main(options))
+
+
+async def _main(options: ServerOptions) -> int:
+    server = Server(options)
+    loop = asyncio.get_running_loop()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        loop.add_signal_handler(sig, server.stop)
+    try:
+        await server.run()
+    except OSError as exc:
+        print(f"frontdesk: cannot listen: {exc}", file=sys.stderr)
+        return 1
+    return 0

@@ -1,0 +1,144 @@
+"""Fixtures for tests against real peers: a `frontdesk serve` process and sipp runs."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import IO
+
+import pytest
+
+from frontdesk.store.eventlog import EventLog, StoredEvent, open_engine
+
+SCENARIOS = Path(__file__).parent / "scenarios"
+READY = re.compile(r"listening for SIP on udp\+tcp (\S+):(\d+)")
+
+
+def free_port(kind: int = socket.SOCK_DGRAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        return int(sock.getsockname()[1])
+
+
+@dataclass
+class ServerProcess:
+    process: subprocess.Popen[str]
+    host: str
+    port: int
+    data_dir: Path
+    log_path: Path
+    log_file: IO[str]
+
+    def events(self, kind: str | None = None) -> list[StoredEvent]:
+        return list(EventLog(open_engine(self.data_dir)).read(kind=kind))
+
+    def wait_for_events(self, kind: str, count: int, timeout: float = 10.0) -> list[StoredEvent]:
+        deadline = time.monotonic() + timeout
+        while True:
+            found = self.events(kind)
+            if len(found) >= count or time.monotonic() > deadline:
+                return found
+            time.sleep(0.1)
+
+    def log(self) -> str:
+        return self.log_path.read_text()
+
+    def stop(self) -> int:
+        try:
+            if self.process.poll() is None:
+                self.process.send_signal(signal.SIGTERM)
+                try:
+                    return self.process.wait(10)
+                except subprocess.TimeoutExpired:
+                    self.process.kill()
+            return self.process.wait()
+        finally:
+            self.log_file.close()
+
+
+def start_server(tmp_path: Path, *extra: str) -> ServerProcess:
+    data_dir = tmp_path / "data"
+    log_path = tmp_path / "server.log"
+    log_file = log_path.open("w")
+    process = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "frontdesk.cli",
+            "serve",
+            "--sip-port",
+            "0",
+            "--data-dir",
+            str(data_dir),
+            *extra,
+        ],
+        stdout=log_file,
+        stderr=subprocess.STDOUT,
+        text=True,
+        env={**os.environ, "PYTHONUNBUFFERED": "1"},
+    )
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline:
+        match = READY.search(log_path.read_text())
+        if match:
+            host, port = match.group(1), int(match.group(2))
+            return ServerProcess(process, host, port, data_dir, log_path, log_file)
+        if process.poll() is not None:
+            break
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    log_file.close()
+    raise RuntimeError(f"frontdesk serve did not start:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> Iterator[ServerProcess]:
+    proc = start_server(tmp_path)
+    yield proc
+    assert proc.stop() == 0, proc.log()
+
+
+@dataclass
+class SippResult:
+    returncode: int
+    output: str
+    screen: str
+
+
+def run_sipp(
+    server: ServerProcess, tmp_path: Path, *args: str, timeout: float = 60.0
+) -> SippResult:
+    if shutil.which("sipp") is None:
+        pytest.fail("sipp is not installed (Debian package sip-tester); run scripts/setup.sh")
+    screen = tmp_path / f"sipp-{time.monotonic_ns()}.screen"
+    command = [
+        "sipp",
+        f"{server.host}:{server.port}",
+        "-i",
+        "127.0.0.1",
+        "-p",
+        str(free_port()),
+        "-nostdin",
+        "-timeout",
+        f"{int(timeout)}s",
+        "-timeout_error",
+        "-trace_screen",
+        "-screen_file",
+        str(screen),
+        *args,
+    ]
+    done = subprocess.run(
+        command, capture_output=True, text=True, timeout=timeout + 15, cwd=tmp_path
+    )
+    text = screen.read_text() if screen.exists() else ""
+    return SippResult(done.returncode, done.stdout + done.stderr, text)
