@@ -197,7 +197,7 @@ def parse_company(text: str, file: str) -> Company:
     numbers = tuple(_read_number(r, n) for n in r.sequence(top.get("numbers"), "numbers"))
     agents = tuple(_read_agent(r, n) for n in r.sequence(top.get("agents"), "agents"))
     trunks = tuple(_read_trunk(r, n) for n in r.sequence(top.get("trunks"), "trunks"))
-    algorithms = ("SHA-256", "MD5")
+    algorithms: tuple[str, ...] = ("SHA-256", "MD5")
     if "sip" in top:
         sip = r.mapping(top["sip"], "sip")
         r.unknown_keys(sip, {"digest_algorithms"}, "sip")
