@@ -16,6 +16,7 @@ import pytest
 
 from frontdesk.analytics import (
     AnalyticsError,
+    BankCall,
     CallType,
     Outcome,
     exponential_patience,
@@ -71,14 +72,14 @@ def test_malformed_rows_name_their_line() -> None:
 
 
 @pytest.fixture(scope="module")
-def august() -> list:  # type: ignore[type-arg]
+def august() -> list[BankCall]:
     path = _data_file()
     if not path.exists():
         pytest.skip(f"real data not found at {path}")
     return list(read_calls(path))
 
 
-def test_august_1999_reconciles(august: list) -> None:  # type: ignore[type-arg]
+def test_august_1999_reconciles(august: list[BankCall]) -> None:
     assert len(august) == 42078  # the data README's count
     by_outcome = {o: sum(c.outcome is o for c in august) for o in Outcome}
     assert sum(by_outcome.values()) == len(august)
@@ -99,7 +100,7 @@ def test_august_1999_reconciles(august: list) -> None:  # type: ignore[type-arg]
     assert {c.entry.month for c in august} == {8}
 
 
-def test_august_1999_patience_is_sane(august: list) -> None:  # type: ignore[type-arg]
+def test_august_1999_patience_is_sane(august: list[BankCall]) -> None:
     waits, abandoned = queued_waits(august)
     km = kaplan_meier(waits, abandoned)
     assert int(km.events.sum()) == sum(abandoned)
