@@ -152,15 +152,22 @@ class EngineCore:
         queue = contact.queue
         self._push_seq += 1
         preferred = contact.spec.preferred_agent
-        if (
-            preferred is not None
-            and contact.preferred_until > self.now
-            and self.agents[preferred].state is not AgentState.LOGGED_OUT
-        ):
-            self.agents[preferred].preferred.push(contact, self._push_seq)
-        else:
-            assert contact.requirement is not None
-            queue.line_for(contact.requirement).push(contact, self._push_seq)
+        if preferred is not None and contact.preferred_until >= 0:
+            agent = self.agents[preferred]
+            if contact.preferred_until > self.now and agent.state is not AgentState.LOGGED_OUT:
+                agent.preferred.push(contact, self._push_seq)
+                queue.in_line += 1
+                return
+            # the window ended or the agent left while the caller was ringing someone
+            contact.preferred_until = -1.0
+            why = (
+                "preferred agent logged out"
+                if agent.state is AgentState.LOGGED_OUT
+                else ("the preferred-agent window is over")
+            )
+            self._emit(ev.PreferenceWidened(self.now, contact.id, queue.name, preferred, why))
+        assert contact.requirement is not None
+        queue.line_for(contact.requirement).push(contact, self._push_seq)
         queue.in_line += 1
 
     def _take_from_line(self, contact: ContactRecord) -> None:

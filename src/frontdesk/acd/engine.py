@@ -160,6 +160,10 @@ class RoutingEngine(Timed):
             raise IllegalTransition(f"agent {agent_id} is {agent.state.value}, not on a call")
         contact, queue = agent.call, agent.call_queue
         assert queue is not None
+        if contact.state is ContactState.CALLBACK_DIALING:
+            # the agent gave up before the customer answered: a failed attempt, not a call
+            self._callback_outcome(contact, False, "agent hung up")
+            return self._take_decisions()
         talk = self.now - agent.call_started
         wrap = queue.config.wrap_up
         agent.talk_today += talk

@@ -99,6 +99,11 @@ class Exits(Matching):
         if agent is None or agent.state is AgentState.LOGGED_OUT:
             why = "is not a known agent" if agent is None else "is logged out"
             contact.preferred_until = -1.0
+            self._emit(
+                ev.PreferenceWidened(
+                    self.now, contact.id, queue.name, preferred, f"preferred agent {why}"
+                )
+            )
             self._note(contact, f"preferred agent {preferred} {why}: any agent may answer")
             return
         window = contact.spec.preferred_for
