@@ -47,6 +47,10 @@ def build_parser() -> argparse.ArgumentParser:
     check = sub.add_parser("check", help="check a company file and list every problem")
     check.add_argument("file")
     check.set_defaults(func=_cmd_check)
+
+    from frontdesk.planning.cli import register as register_planning
+
+    register_planning(sub)
     return parser
 
 

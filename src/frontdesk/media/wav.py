@@ -18,7 +18,7 @@ from typing import BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import resample_poly  # type: ignore[import-untyped]
+from scipy.signal import resample_poly
 
 from frontdesk.media import SAMPLE_RATE, MediaError
 from frontdesk.media.g711 import alaw_decode, ulaw_decode

@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 import numpy.typing as npt
-from scipy.special import betainc, digamma, gammainc  # type: ignore[import-untyped]
+from scipy.special import betainc, digamma, gammainc
 
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import (

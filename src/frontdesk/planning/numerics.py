@@ -19,7 +19,7 @@ from __future__ import annotations
 
 import math
 
-from scipy.special import gammaincc  # type: ignore[import-untyped]
+from scipy.special import gammaincc
 
 from frontdesk.planning.errors import PlanningError
 
