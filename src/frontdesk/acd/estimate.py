@@ -12,8 +12,8 @@ Management Science 55(10), 2009:
 mu is learned from recent handle times (talk + wrap-up) and theta from recent waits as the
 censored exponential maximum-likelihood estimate: abandonments / total time waited (answered
 callers contribute their wait as censored observations). When the history is thinner than
-`min_history`, the estimator falls back to delay history: the wait of the last caller to reach
-an agent (or the head of the line's wait so far), scaled by the caller's place in line.
+`min_history`, the estimator falls back to the head-of-line delay (how long the caller at the
+head of the line has waited so far), scaled by the caller's place in line (see queries.py).
 """
 
 from __future__ import annotations

@@ -4,7 +4,9 @@ Position counts the callers ahead that the same agents could take: for every lin
 requirement) that some of this caller's eligible agents serve and match, callers ahead of
 this one in (priority, age) order count in proportion to the share of eligible agents who can
 take them. The expected wait then comes from `estimate.queue_length_delay` with s = working
-agents who may take the caller, or, with thin history, from delay history (see estimate.py).
+agents who may take the caller. With thin history it falls back to the head-of-line delay H
+(how long the oldest caller in this queue has waited; the wait of the last caller served when
+nobody has waited yet): a caller with k ahead among n in line expects H * (k + 1) / n.
 """
 
 from __future__ import annotations
@@ -50,20 +52,18 @@ def _ahead(contact: ContactRecord, eligible: list[AgentRecord]) -> int:
 
 
 def _delay_history(core: EngineCore, contact: ContactRecord) -> float | None:
-    """Wait of the last caller served from this queue, else how long its head has waited."""
-    last = contact.queue.history.last_served_wait
-    if last is not None:
-        return last
+    """How long the head of the queue's line has waited (HOL), else the last served wait."""
     heads = [
         head
         for line in contact.queue.lines.values()
         if (head := line.head_for("", core.now)) is not None
     ]
-    if not heads:
-        return None
-    oldest = min(heads, key=lambda c: c.arrived_at)
-    elapsed = core.now - oldest.arrived_at
-    return elapsed if elapsed > 0 else None
+    if heads:
+        elapsed = core.now - min(head.arrived_at for head in heads)
+        if elapsed > 0:
+            return elapsed
+    last = contact.queue.history.last_served_wait
+    return last if last else None
 
 
 def estimate_wait(core: EngineCore, contact: ContactRecord) -> WaitEstimate:
@@ -103,6 +103,6 @@ def estimate_wait(core: EngineCore, contact: ContactRecord) -> WaitEstimate:
         ahead + 1,
         ahead,
         delay * (ahead + 1) / in_line,
-        "delay history (too few recent calls for the queue-length estimator)",
+        "head-of-line delay (too few recent calls for the queue-length estimator)",
         servers,
     )
