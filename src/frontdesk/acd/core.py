@@ -23,6 +23,7 @@ from frontdesk.acd.states import (
     TERMINAL_STATES,
     AgentState,
     AgentTrigger,
+    ContactState,
     ContactTrigger,
     agent_next,
     contact_next,
@@ -30,6 +31,10 @@ from frontdesk.acd.states import (
 from frontdesk.clock import Clock
 
 _WORKING_OFF = (AgentState.LOGGED_OUT, AgentState.ON_BREAK)
+# enum .value is a descriptor call; the hot path reads these plain dicts instead
+_AGENT_STATE = {state: state.value for state in AgentState}
+_AGENT_TRIGGER = {trigger: trigger.value for trigger in AgentTrigger}
+_CONTACT_STATE = {state: state.value for state in ContactState}
 
 
 class TimerKind(enum.IntEnum):
@@ -97,8 +102,9 @@ class EngineCore:
         decisions, self._decisions = self._decisions, []
         return decisions
 
-    def _note(self, contact: ContactRecord, text: str) -> None:
-        contact.notes.append(Fact(self.now, text))
+    def _note(self, contact: ContactRecord, text: str, *args: object) -> None:
+        """Records a fact about a contact; `text` is a format string filled in when read."""
+        contact.notes.append(Fact(self.now, text, args))
 
     def _add_note(self, contact: ContactRecord, note: Note) -> None:
         contact.notes.append(note)
@@ -124,7 +130,14 @@ class EngineCore:
                 queue.logged_in += logged_delta
                 queue.working += working_delta
         self._emit(
-            ev.AgentStateChanged(self.now, agent.id, old.value, new.value, trigger.value, reason)
+            ev.AgentStateChanged(
+                self.now,
+                agent.id,
+                _AGENT_STATE[old],
+                _AGENT_STATE[new],
+                _AGENT_TRIGGER[trigger],
+                reason,
+            )
         )
 
     def _contact_to(self, contact: ContactRecord, trigger: ContactTrigger) -> None:
@@ -135,11 +148,11 @@ class EngineCore:
                     self.now,
                     contact.id,
                     contact.queue.name,
-                    contact.state.value,
+                    _CONTACT_STATE[contact.state],
                     self.now - contact.arrived_at,
                 )
             )
-            self._note(contact, f"ended: {contact.state.value}")
+            self._note(contact, "ended: {}", _CONTACT_STATE[contact.state])
             del self.contacts[contact.id]
             self.closed[contact.id] = contact
             if len(self.closed) > self.config.closed_contacts_kept:
@@ -178,7 +191,8 @@ class EngineCore:
     def _set_ring(self, contact: ContactRecord, ring: int) -> None:
         queue = contact.queue
         contact.ring = ring
-        contact.requirement = queue.rings[ring].requirement_for(
+        compiled = queue.rings[ring]
+        contact.requirement = compiled.fixed or compiled.requirement_for(
             contact.spec.attribute_map(), self.book
         )
         if ring + 1 < len(queue.rings):

@@ -83,11 +83,14 @@ class Exits(Matching):
                 contact.resumed_from,
             )
         )
-        moved = f" (from {old_queue.name})" if old_queue is not queue else ""
         self._note(
             contact,
-            f"joined {queue.name}{moved} with priority {contact.priority}, entry time "
-            f"t={contact.entered_at:.1f}s, ring 0: `{contact.requirement.text}`",
+            "joined {}{} with priority {}, entry time t={:.1f}s, ring 0: `{}`",
+            queue.name,
+            f" (from {old_queue.name})" if old_queue is not queue else "",
+            contact.priority,
+            contact.entered_at,
+            contact.requirement.text,
         )
         self._contact_ready(contact)
 

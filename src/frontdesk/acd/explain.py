@@ -11,10 +11,14 @@ from dataclasses import dataclass
 
 @dataclass(frozen=True, slots=True)
 class Candidate:
-    """Someone the engine weighed: an agent (with its score) or a waiting contact (its rank)."""
+    """A free agent the engine weighed for a caller, with its score in words."""
 
     who: str
     score: str
+
+
+# a head of line an agent compared: ((-priority, entry time, arrival), contact id, queue)
+HeadOfLine = tuple[tuple[int, float, int], str, str]
 
 
 @dataclass(frozen=True, slots=True)
@@ -29,14 +33,20 @@ class Assignment:
     requirement: str
     strategy: str
     score: str
-    candidates: tuple[Candidate, ...]
+    candidates: tuple[Candidate, ...] | tuple[HeadOfLine, ...]
     preferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)
 class Fact:
+    """Something that happened to a contact; `text` is formatted with `args` when read."""
+
     at: float
     text: str
+    args: tuple[object, ...] = ()
+
+    def render(self) -> str:
+        return self.text.format(*self.args) if self.args else self.text
 
 
 Note = Assignment | Fact
@@ -48,20 +58,35 @@ def _who(agents: tuple[str, ...]) -> str:
     return "all of " + ", ".join(agents) + " at once (ring-all)"
 
 
-def render_assignment(note: Assignment, contact_id: str) -> str:
+def _order(item: Candidate | HeadOfLine) -> tuple[int, float, int]:
+    return item[0] if isinstance(item, tuple) else (0, 0.0, 0)
+
+
+def _candidate(item: Candidate | HeadOfLine) -> str:
+    if isinstance(item, Candidate):
+        return f"{item.who} ({item.score})"
+    key, contact_id, queue = item
+    return f"{contact_id} ({queue}, priority {-key[0]}, waiting since t={key[1]:.1f}s)"
+
+
+def render_assignment(note: Assignment, contact_id: str, limit: int = 5) -> str:
+    shown = (
+        sorted(note.candidates, key=_order)[:limit]
+        if note.trigger == "agent-free"
+        else (note.candidates[:limit])
+    )
+    others = "; ".join(_candidate(c) for c in shown)
     rule = (
         f"as the caller's preferred agent ({note.requirement})"
         if note.preferred
         else f"ring {note.ring} of queue {note.queue} matched: `{note.requirement}`"
     )
     if note.trigger == "agent-free":
-        others = "; ".join(f"{c.who} ({c.score})" for c in note.candidates)
         return (
             f"t={note.at:.1f}s: offered to {_who(note.agents)}, who had just become free and "
-            f"took {contact_id} as the highest-priority, longest-waiting caller it could take "
-            f"({note.score}); {rule}. Heads of line it compared: {others or 'none'}."
+            f"took {contact_id} as the highest-priority, longest-waiting caller it could take; "
+            f"{rule}. Heads of line it compared, best first: {others or 'none'}."
         )
-    others = "; ".join(f"{c.who} ({c.score})" for c in note.candidates)
     return (
         f"t={note.at:.1f}s: offered to {_who(note.agents)}; {rule}; strategy {note.strategy} "
         f"chose by {note.score}. Free agents who qualified: {others or 'none'}."
@@ -72,7 +97,7 @@ def render(contact_id: str, notes: list[Note]) -> str:
     lines = [f"Contact {contact_id}:"]
     for note in notes:
         if isinstance(note, Fact):
-            lines.append(f"t={note.at:.1f}s: {note.text}")
+            lines.append(f"t={note.at:.1f}s: {note.render()}")
         else:
             lines.append(render_assignment(note, contact_id))
     return "\n".join(lines)

@@ -56,19 +56,19 @@ class RequirementBook:
 class CompiledRing:
     """A queue's ring parsed once; bound per caller only when it mentions ``contact.*``."""
 
-    __slots__ = ("_by_values", "_fixed", "_node", "after", "contact_names", "text")
+    __slots__ = ("_by_values", "_node", "after", "contact_names", "fixed", "text")
 
     def __init__(self, after: float, text: str, book: RequirementBook) -> None:
         self.after = after
         self.text = text
         self._node = expr.parse(text)
         self.contact_names = expr.contact_names(self._node)
-        self._fixed = None if self.contact_names else book.intern(expr.bind(self._node, {}))
+        self.fixed = None if self.contact_names else book.intern(expr.bind(self._node, {}))
         self._by_values: dict[tuple[object, ...], Requirement] = {}
 
     def requirement_for(self, contact: expr.Attributes, book: RequirementBook) -> Requirement:
-        if self._fixed is not None:
-            return self._fixed
+        if self.fixed is not None:
+            return self.fixed
         values = tuple(contact.get(name, "") for name in self.contact_names)
         found = self._by_values.get(values)
         if found is None:

@@ -15,12 +15,14 @@ from __future__ import annotations
 
 from frontdesk.acd import events as ev
 from frontdesk.acd.core import EngineCore, TimerKind
-from frontdesk.acd.explain import Assignment, Candidate
+from frontdesk.acd.explain import Assignment, Candidate, HeadOfLine
 from frontdesk.acd.lines import SortKey
 from frontdesk.acd.model import Strategy
 from frontdesk.acd.records import AgentRecord, ContactRecord
 from frontdesk.acd.states import AgentState, AgentTrigger, ContactState, ContactTrigger
 from frontdesk.acd.strategies import rank_agents
+
+_STRATEGY_NAMES = {strategy: strategy.value for strategy in Strategy}
 
 
 class Matching(EngineCore):
@@ -31,12 +33,12 @@ class Matching(EngineCore):
         now = self.now
         best: ContactRecord | None = None
         best_key: SortKey | None = None
-        heads: list[ContactRecord] = []
+        heads: list[HeadOfLine] = []
         if agent.preferred.live:
             best = agent.preferred.head_for(agent.id, now)
             if best is not None:
                 best_key = best.key
-                heads.append(best)
+                heads.append((best.key, best.id, best.queue.name))
         for queue in agent.queues:
             if not queue.in_line:
                 continue
@@ -46,7 +48,7 @@ class Matching(EngineCore):
                 head = line.head_for(agent.id, now)
                 if head is None:
                     continue
-                heads.append(head)
+                heads.append((head.key, head.id, queue.name))
                 if best_key is None or head.key < best_key:
                     best, best_key = head, head.key
         if best is None:
@@ -54,16 +56,8 @@ class Matching(EngineCore):
         self._offer(best, (agent,), self._agent_free_note(agent, best, heads))
 
     def _agent_free_note(
-        self, agent: AgentRecord, chosen: ContactRecord, heads: list[ContactRecord]
+        self, agent: AgentRecord, chosen: ContactRecord, heads: list[HeadOfLine]
     ) -> Assignment:
-        limit = self.config.explanation_candidates
-        shown = sorted(heads, key=lambda c: c.key)[:limit] if len(heads) > 1 else heads
-        candidates = tuple(
-            Candidate(
-                c.id, f"{c.queue.name}, priority {c.priority}, waiting since t={c.entered_at:.1f}s"
-            )
-            for c in shown
-        )
         assert chosen.requirement is not None
         preferred = chosen.line is agent.preferred
         return Assignment(
@@ -73,9 +67,9 @@ class Matching(EngineCore):
             "agent-free",
             chosen.ring,
             f"asked for {agent.id}" if preferred else chosen.requirement.text,
-            chosen.queue.config.strategy.value,
-            f"priority {chosen.priority}, waiting {self.now - chosen.entered_at:.1f}s",
-            candidates,
+            _STRATEGY_NAMES[chosen.queue.config.strategy],
+            "priority and age",
+            tuple(heads),
             preferred,
         )
 

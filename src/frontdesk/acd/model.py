@@ -25,6 +25,9 @@ class Strategy(enum.Enum):
     RANDOM = "random"
     RING_ALL = "ring-all"
 
+    # members are singletons compared by identity; the default Enum hash is Python code
+    __hash__ = object.__hash__
+
 
 class EmptyRule(enum.Enum):
     """When a queue counts as empty for join-when-empty / leave-when-empty."""

@@ -29,10 +29,10 @@ class AgentRecord:
     call: ContactRecord | None = None
     call_queue: QueueRecord | None = None
     wrap_serial: int = 0
+    id: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    def __post_init__(self) -> None:
+        self.id = self.spec.id
 
     def can_take(self, requirement: Requirement) -> bool:
         known = self.matches.get(requirement.id)
@@ -67,10 +67,10 @@ class ContactRecord:
     hops: int = 0
     resumed_from: str | None = None
     notes: list[Note] = field(default_factory=list)
+    id: str = field(init=False)
 
-    @property
-    def id(self) -> str:
-        return self.spec.id
+    def __post_init__(self) -> None:
+        self.id = self.spec.id
 
     @property
     def is_callback(self) -> bool:

@@ -20,6 +20,9 @@ class AgentState(enum.Enum):
     WRAP_UP = "wrap-up"
     ON_BREAK = "on-break"
 
+    # members are singletons compared by identity; the default Enum hash is Python code
+    __hash__ = object.__hash__
+
 
 class AgentTrigger(enum.Enum):
     LOGIN = "login"
@@ -33,6 +36,9 @@ class AgentTrigger(enum.Enum):
     WRAP_DONE = "wrap-done"
     BREAK = "break"
     READY = "ready"
+
+    # members are singletons compared by identity; the default Enum hash is Python code
+    __hash__ = object.__hash__
 
 
 _A = AgentState
@@ -73,6 +79,9 @@ class ContactState(enum.Enum):
     CALLBACK_FAILED = "callback-failed"
     CANCELLED = "cancelled"
 
+    # members are singletons compared by identity; the default Enum hash is Python code
+    __hash__ = object.__hash__
+
 
 TERMINAL_STATES = frozenset(
     {
@@ -104,6 +113,9 @@ class ContactTrigger(enum.Enum):
     RETRY = "retry"
     GIVE_UP = "give-up"
     CANCEL = "cancel"
+
+    # members are singletons compared by identity; the default Enum hash is Python code
+    __hash__ = object.__hash__
 
 
 _C = ContactState

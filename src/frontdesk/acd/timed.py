@@ -107,7 +107,7 @@ class Timed(Callbacks):
         self._emit(
             ev.ContactRelaxed(self.now, contact.id, queue.name, ring, contact.requirement.text)
         )
-        self._note(contact, f"relaxed to ring {ring}: `{contact.requirement.text}`")
+        self._note(contact, "relaxed to ring {}: `{}`", ring, contact.requirement.text)
         if movable:
             self._put_in_line(contact)
             self._contact_ready(contact)

@@ -1,0 +1,246 @@
+"""Routing decision latency and throughput at contact-centre scale.
+
+Builds 20,000 agents with 200 skills serving 1,000 queues (three queues each), with mixed
+relaxation rules (language-bound rings, two- and three-step rings, and/or requirements, no
+requirement) and mixed strategies, then fills the lines until 200,000 callers wait while every
+agent is busy. It then times the two routing decisions, alternately:
+
+* agent becomes free: `call_ended` of a random agent (no wrap-up), which makes it pick the
+  best caller across its queues and returns the offer;
+* contact arrives: `contact_arrives` of a new caller (it joins the line: everyone is busy).
+
+Virtual time advances 2 ms between inputs (fill and measurement alike), so relaxation timers
+fall due during the run at the steady-state rate and their cost is inside the measured
+decisions. Accepting the offer is timed separately.
+
+    .venv/bin/python bench/routing.py            # full size (about 2 GB of RAM, a few minutes)
+    .venv/bin/python bench/routing.py --quick    # 2,000 agents, 20,000 waiting, < 1 minute
+
+The last line printed is a JSON object with the headline figures.
+"""
+
+from __future__ import annotations
+
+import argparse
+import gc
+import json
+import random
+import statistics
+import time
+from dataclasses import dataclass
+
+from frontdesk.acd import (
+    AgentSpec,
+    AgentState,
+    ContactSpec,
+    EngineConfig,
+    Offer,
+    Priority,
+    QueueConfig,
+    Ring,
+    RoutingEngine,
+    Strategy,
+)
+from frontdesk.clock import ManualClock
+
+LANGUAGES = ["en", "en", "en", "fr", "de", "es"]
+# virtual seconds between inputs, in the fill and in the measurement alike, so relaxation
+# timers fall due at the steady rate of one arrival every two inputs
+STEP = 0.002
+STRATEGIES = [Strategy.LONGEST_IDLE] * 6 + [
+    Strategy.FEWEST_CALLS,
+    Strategy.LEAST_TALK_TIME,
+    Strategy.BEST_SKILL,
+    Strategy.ROUND_ROBIN,
+]
+
+
+@dataclass(frozen=True)
+class Size:
+    agents: int
+    skills: int
+    queues: int
+    waiting: int
+    decisions: int
+
+
+FULL = Size(agents=20_000, skills=200, queues=1_000, waiting=200_000, decisions=40_000)
+QUICK = Size(agents=2_000, skills=200, queues=100, waiting=20_000, decisions=20_000)
+
+
+def rings_for(index: int, skills: int, rng: random.Random) -> tuple[Ring, ...]:
+    main, other = f"s{index % skills}", f"s{rng.randrange(skills)}"
+    kind = index % 4
+    if kind == 0:
+        return (
+            Ring(0, f"{main} >= 3 and language == contact.language"),
+            Ring(30, f"{main} >= 1"),
+            Ring(90, "true"),
+        )
+    if kind == 1:
+        return (Ring(0, f"{main} >= 2"), Ring(60, "true"))
+    if kind == 2:
+        return (Ring(0, f"{main} >= 4 or {other} >= 4"), Ring(45, f"{main} >= 2 or {other} >= 2"))
+    return (Ring(0, "true"),)
+
+
+def build(size: Size, rng: random.Random) -> tuple[RoutingEngine, ManualClock]:
+    clock = ManualClock()
+    config = EngineConfig(closed_contacts_kept=1_000)
+    engine = RoutingEngine(clock, random.Random(1), config)
+    for index in range(size.queues):
+        engine.add_queue(
+            QueueConfig(
+                f"q{index}",
+                rings=rings_for(index, size.skills, rng),
+                strategy=STRATEGIES[index % len(STRATEGIES)],
+                ring_timeout=None,
+                priority=rng.choice([0, 0, 0, 1]),
+            )
+        )
+    for index in range(size.agents):
+        queues = rng.sample(range(size.queues), 3)
+        skills = {f"s{q % size.skills}": rng.randint(1, 5) for q in queues}
+        skills.update({f"s{rng.randrange(size.skills)}": rng.randint(1, 5) for _ in range(3)})
+        languages = ("en",) if rng.random() < 0.6 else ("en", rng.choice(LANGUAGES[3:]))
+        engine.add_agent(AgentSpec(f"a{index}", tuple(f"q{q}" for q in queues), skills, languages))
+        engine.agent_login(f"a{index}")
+    engine.drain_events()
+    return engine, clock
+
+
+class Caller:
+    def __init__(self, size: Size, rng: random.Random) -> None:
+        self.size, self.rng, self.count = size, rng, 0
+
+    def next(self) -> ContactSpec:
+        self.count += 1
+        rng = self.rng
+        draw = rng.random()
+        priority = Priority.VIP if draw < 0.03 else Priority.OPEN_CASE if draw < 0.12 else 0
+        return ContactSpec(
+            f"c{self.count}",
+            f"q{rng.randrange(self.size.queues)}",
+            priority=priority,
+            language=rng.choice(LANGUAGES),
+        )
+
+
+def answer_all(engine: RoutingEngine, decisions: list[object]) -> None:
+    for decision in decisions:
+        if isinstance(decision, Offer):
+            engine.offer_accepted(decision.contact_id, decision.agent_ids[0])
+
+
+def fill(engine: RoutingEngine, clock: ManualClock, size: Size, caller: Caller) -> float:
+    started = time.perf_counter()
+    waiting = 0
+    while waiting < size.waiting:
+        clock.advance(STEP)
+        decisions = engine.contact_arrives(caller.next())
+        if decisions:
+            answer_all(engine, decisions)
+        else:
+            waiting += 1
+        if caller.count % 10_000 == 0:
+            engine.drain_events()
+    engine.drain_events()
+    return time.perf_counter() - started
+
+
+def percentile(values: list[float], fraction: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+
+def measure(
+    engine: RoutingEngine, clock: ManualClock, size: Size, caller: Caller
+) -> dict[str, float]:
+    rng = random.Random(3)
+    on_call = [a for a in engine.agents if engine.agent_state(a) is AgentState.ON_CALL]
+    free_ns: list[int] = []
+    arrive_ns: list[int] = []
+    accept_ns: list[int] = []
+    for step in range(size.decisions):
+        clock.advance(STEP)
+        if step % 2 == 0:
+            slot = rng.randrange(len(on_call))
+            agent = on_call[slot]
+            t0 = time.perf_counter_ns()
+            decisions = engine.call_ended(agent)
+            free_ns.append(time.perf_counter_ns() - t0)
+            for decision in decisions:
+                if isinstance(decision, Offer):
+                    t0 = time.perf_counter_ns()
+                    engine.offer_accepted(decision.contact_id, decision.agent_ids[0])
+                    accept_ns.append(time.perf_counter_ns() - t0)
+            if engine.agent_state(agent) is not AgentState.ON_CALL:
+                on_call[slot] = on_call[-1]
+                on_call.pop()
+        else:
+            t0 = time.perf_counter_ns()
+            decisions = engine.contact_arrives(caller.next())
+            arrive_ns.append(time.perf_counter_ns() - t0)
+            answer_all(engine, decisions)
+        if step % 5_000 == 0:
+            engine.drain_events()
+    both = [n / 1e6 for n in free_ns + arrive_ns]
+    return {
+        "p50_ms": percentile(both, 0.50),
+        "p99_ms": percentile(both, 0.99),
+        "max_ms": max(both),
+        "agent_free_p50_ms": percentile([n / 1e6 for n in free_ns], 0.50),
+        "agent_free_p99_ms": percentile([n / 1e6 for n in free_ns], 0.99),
+        "arrival_p50_ms": percentile([n / 1e6 for n in arrive_ns], 0.50),
+        "arrival_p99_ms": percentile([n / 1e6 for n in arrive_ns], 0.99),
+        "accept_p50_ms": statistics.median(accept_ns) / 1e6 if accept_ns else 0.0,
+        "decisions_per_s": len(both) / (sum(both) / 1e3),
+    }
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="smaller set-up, under a minute")
+    parser.add_argument(
+        "--no-gc-freeze",
+        action="store_true",
+        help="leave the set-up's objects to the cyclic garbage collector",
+    )
+    args = parser.parse_args()
+    size = QUICK if args.quick else FULL
+    rng = random.Random(42)
+    started = time.perf_counter()
+    engine, clock = build(size, rng)
+    caller = Caller(size, rng)
+    fill_s = fill(engine, clock, size, caller)
+    if not args.no_gc_freeze:
+        # a long-running server would do the same after warming up: the collector then stops
+        # re-scanning the hundreds of thousands of long-lived records on every full collection
+        gc.collect()
+        gc.freeze()
+    waiting = sum(queue.in_line for queue in engine.queues.values())
+    print(
+        f"set-up: {size.agents} agents, {size.queues} queues, {size.skills} skills, "
+        f"{waiting} waiting; built in {time.perf_counter() - started:.1f}s "
+        f"(filling the lines took {fill_s:.1f}s, {caller.count / fill_s:,.0f} arrivals/s)"
+    )
+    figures = measure(engine, clock, size, caller)
+    for name, value in figures.items():
+        print(f"  {name:>20}: {value:,.4f}")
+    print(
+        json.dumps(
+            {
+                "agents": size.agents,
+                "queues": size.queues,
+                "skills": size.skills,
+                "waiting": waiting,
+                "decisions": size.decisions,
+                "gc_frozen": not args.no_gc_freeze,
+                **{k: round(v, 4) for k, v in figures.items()},
+            }
+        )
+    )
+
+
+if __name__ == "__main__":
+    main()
