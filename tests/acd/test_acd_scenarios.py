@@ -501,3 +501,44 @@ def test_random_strategy_is_deterministic_for_a_seed_and_uses_it() -> None:
     picks = [first_pick(seed) for seed in range(20)]
     assert picks == [first_pick(seed) for seed in range(20)]
     assert set(picks) == {"offer c1 -> ann", "offer c1 -> bob"}
+
+
+def test_new_skills_take_effect_at_once() -> None:
+    harness = Harness([QueueConfig("q", rings=(Ring(0, "parcels >= 3"),))], [agent("ann")])
+    harness.run([(0, "login ann", []), (1, "arrive c1 q", [])])
+    decisions = harness.engine.update_agent_skills("ann", {"parcels": 4}, ("en",))
+    assert [d.contact_id for d in decisions] == ["c1"]
+
+
+def test_cancelling_a_ringing_callback_frees_the_agent() -> None:
+    harness = Harness([QueueConfig("q")], [agent("ann")])
+    harness.run(
+        [
+            (0, "arrive c1 q", []),
+            (1, "arrive c2 q", []),
+            (2, "callback c1 5550101", []),
+            (3, "login ann", ["offer c1 -> ann"]),
+            (4, "cancel c1", ["cancel c1 -> ann", "offer c2 -> ann"]),
+            (4, "expect c1 cancelled", []),
+        ]
+    )
+
+
+def test_same_inputs_give_the_same_events() -> None:
+    def run() -> list[tuple[str, str | None, dict[str, object]]]:
+        harness = Harness(
+            [QueueConfig("q", strategy=Strategy.RANDOM, ring_timeout=10)],
+            [agent(f"a{n}") for n in range(5)],
+            seed=3,
+        )
+        for n in range(5):
+            harness.do(f"login a{n}")
+        for step in range(40):
+            harness.clock.set(step * 3.0)
+            harness.do(f"arrive c{step} q")
+            if step % 4 == 0:
+                harness.do("tick")
+        return [e.to_record() for e in harness.events]
+
+    first = run()
+    assert len(first) > 100 and first == run()

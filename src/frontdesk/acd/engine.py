@@ -368,7 +368,7 @@ class RoutingEngine(Timed):
         contact = self.contacts.get(contact_id) or self.closed.get(contact_id)
         if contact is None:
             raise AcdError(f"no contact with id {contact_id!r} is known to the engine")
-        return render(contact_id, contact.notes)
+        return render(contact_id, contact.notes, self.config.explanation_candidates)
 
     def agent_state(self, agent_id: str) -> AgentState:
         return self._agent(agent_id).state

@@ -93,11 +93,11 @@ def render_assignment(note: Assignment, contact_id: str, limit: int = 5) -> str:
     )
 
 
-def render(contact_id: str, notes: list[Note]) -> str:
+def render(contact_id: str, notes: list[Note], limit: int = 5) -> str:
     lines = [f"Contact {contact_id}:"]
     for note in notes:
         if isinstance(note, Fact):
             lines.append(f"t={note.at:.1f}s: {note.render()}")
         else:
-            lines.append(render_assignment(note, contact_id))
+            lines.append(render_assignment(note, contact_id, limit))
     return "\n".join(lines)

@@ -222,8 +222,10 @@ def compare(op: str, left: Value, right: Value) -> bool:
             return False
         if isinstance(left, frozenset) and isinstance(right, frozenset):
             inside = bool(left & right)
+        elif isinstance(left, frozenset):
+            inside = right in left
         else:
-            inside = (right in left) if isinstance(left, frozenset) else (left in right)  # type: ignore[operator]
+            inside = isinstance(right, frozenset) and left in right
         return inside if op == "==" else not inside
     if isinstance(left, str) != isinstance(right, str):
         return op == "!="

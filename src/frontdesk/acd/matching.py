@@ -43,6 +43,7 @@ class Matching(EngineCore):
             if not queue.in_line:
                 continue
             for line in queue.lines.values():
+                # queue lines always have a requirement; only preferred-agent lines have none
                 if not line.live or not agent.can_take(line.requirement):  # type: ignore[arg-type]
                     continue
                 head = line.head_for(agent.id, now)
