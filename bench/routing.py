@@ -13,7 +13,7 @@ Virtual time advances 2 ms between inputs (fill and measurement alike), so relax
 fall due during the run at the steady-state rate and their cost is inside the measured
 decisions. Accepting the offer is timed separately.
 
-    .venv/bin/python bench/routing.py            # full size (about 2 GB of RAM, a few minutes)
+    .venv/bin/python bench/routing.py            # full size (about 0.5 GB of RAM, under a minute)
     .venv/bin/python bench/routing.py --quick    # 2,000 agents, 20,000 waiting, < 1 minute
 
 The last line printed is a JSON object with the headline figures.
