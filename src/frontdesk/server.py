@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import gc
 import logging
 import random
 import signal
@@ -69,6 +70,11 @@ class Server:
 
     async def run(self) -> None:
         await self.start()
+        # Everything allocated so far lives as long as the server: keep the garbage collector
+        # from walking it again and again, and collect young objects less often.
+        gc.collect()
+        gc.freeze()
+        gc.set_threshold(20_000, 20, 20)
         company = self.options.company
         host, port = self.bound[0]
         shown = f"[{host}]" if ":" in host else host
@@ -126,7 +132,11 @@ def run_server(args: argparse.Namespace) -> int:
         sip_port=args.sip_port,
         http_port=args.http_port,
     )
-    return asyncio.run(_main(options))
+    try:
+        import uvloop  # libuv's loop: a third less CPU per message than the stock loop
+    except ImportError:
+        return asyncio.run(_main(options))
+    return uvloop.run(_main(options))
 
 
 async def _main(options: ServerOptions) -> int:

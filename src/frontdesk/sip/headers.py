@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 
 from frontdesk.sip import SipParseError
 from frontdesk.sip.uri import AbsoluteUri, Params, SipUri, Uri, parse_host_port, parse_uri
@@ -52,12 +53,22 @@ _DISPLAY_TOKENS = re.compile(r"[A-Za-z0-9\-.!%*_+`'~]+(?:\s+[A-Za-z0-9\-.!%*_+`'
 _VIA = re.compile(r"\s*([^\s/]+)\s*/\s*([^\s/]+)\s*/\s*([^\s/;]+)\s+([^;]*?)\s*(?:;(.*))?\Z", re.S)
 
 
+_NAME_CACHE: dict[str, str] = {}
+
+
 def canonical_name(name: str) -> str:
-    key = name.lower()
-    found = _CANONICAL.get(key)
+    """The canonical spelling of a header name; raises SipParseError if it is not a token."""
+    found = _NAME_CACHE.get(name)
     if found is not None:
         return found
-    return "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+    if not is_token(name):
+        raise SipParseError(f"'{name[:40]}' is not a header name")
+    found = _CANONICAL.get(name.lower())
+    if found is None:
+        found = "-".join(part[:1].upper() + part[1:].lower() for part in name.split("-"))
+    if len(_NAME_CACHE) < 10_000:  # bounded: names come from the network
+        _NAME_CACHE[name] = found
+    return found
 
 
 def is_token(text: str) -> bool:
@@ -179,8 +190,32 @@ class NameAddr:
 WILDCARD = NameAddr(AbsoluteUri("*", "*"), wildcard=True)
 
 
+# The common shapes: `<uri>;params`, `"Quoted Name" <uri>;params`, `Token Name <uri>;params`,
+# with a plain parameter list. Anything else takes the full path below.
+_SIMPLE_NAME_ADDR = re.compile(
+    r'(?:("[^"\\]*")\s*|([A-Za-z0-9\-.!%*_+`\'~]+(?: [A-Za-z0-9\-.!%*_+`\'~]+)*) ?)?'
+    r"<([^<>\s\"]+)>((?:;[A-Za-z0-9\-.!%*_+`'~]+(?:=[A-Za-z0-9\-.!%*_+`'~]+)?)*)\Z"
+)
+
+
+@lru_cache(maxsize=4096)
 def parse_name_addr(text: str) -> NameAddr:
+    """Parses a name-addr or addr-spec with header parameters (results are cached)."""
     text = text.strip()
+    simple = _SIMPLE_NAME_ADDR.match(text)
+    if simple is not None:
+        quoted, words, uri_text, param_text = simple.groups()
+        params: Params = ()
+        if param_text:
+            params = tuple(
+                (name, value if eq else None)
+                for name, eq, value in (p.partition("=") for p in param_text[1:].split(";"))
+            )
+        return NameAddr(parse_uri(uri_text), quoted or words, params)
+    return _parse_name_addr_slowly(text)
+
+
+def _parse_name_addr_slowly(text: str) -> NameAddr:
     if text == "*":
         return WILDCARD
     display: str | None = None

@@ -142,10 +142,17 @@ class SipMessage:
 
     @property
     def top_via(self) -> Via:
-        vias = self.vias
-        if not vias:
-            raise SipParseError("Via is missing")
-        return vias[0]
+        cache = self._cache
+        via = cache.get("top_via")
+        if via is None:
+            lines = self.headers.get("Via")
+            if not lines:
+                raise SipParseError("Via is missing")
+            first = lines[0]
+            via = parse_via(split_values(first)[0] if "," in first else first)
+            cache["top_via"] = via
+        result: Via = via
+        return result
 
     @property
     def contacts(self) -> list[NameAddr]:
@@ -259,10 +266,12 @@ def parse_message(data: bytes, body_from_stream: bool = False) -> Message:
     headers = message.headers
     for line in lines[1:]:
         name, colon, value = line.partition(":")
-        name = name.rstrip(" \t")
-        if not colon or not is_token(name):
+        if not colon:
             raise MessageError(f"malformed header line '{line[:60]}'", message)
-        key = canonical_name(name)
+        try:
+            key = canonical_name(name.rstrip(" \t"))
+        except SipParseError:
+            raise MessageError(f"malformed header line '{line[:60]}'", message) from None
         if key in headers:
             headers[key].append(value.strip())
         else:
@@ -330,8 +339,7 @@ def _check(message: Message, body_from_stream: bool) -> None:
         for name in ("Via", "From", "To", "Call-ID", "CSeq"):
             if name not in headers:
                 raise SipParseError(f"{name} is missing")
-        message.top_via  # noqa: B018 - parse every Via now, so later code may trust them
-        message.vias  # noqa: B018
+        message.top_via  # noqa: B018 - the only Via a UAS acts on; the rest are copied
         cseq = message.cseq
         message.from_  # noqa: B018
         message.to  # noqa: B018

@@ -8,7 +8,9 @@ wants to send is written out; one `call_at` handle drives the UA's timers.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import math
 import socket
 from collections.abc import Callable
 from typing import Any, cast
@@ -20,6 +22,7 @@ from frontdesk.sip.transaction import Peer
 from frontdesk.sip.useragent import UserAgent
 
 log = logging.getLogger("frontdesk.sip")
+TIMER_GRID = 0.01
 
 EventHandler = Callable[[list[SipEvent], float], None]
 
@@ -51,8 +54,7 @@ class _Tcp(asyncio.Protocol):
         self.remote: tuple[str, int] = ("", 0)
 
     def connection_made(self, transport: asyncio.BaseTransport) -> None:
-        assert isinstance(transport, asyncio.Transport)
-        self.transport = transport
+        self.transport = cast(asyncio.Transport, transport)  # uvloop's is no subclass of it
         host, port = transport.get_extra_info("peername")[:2]
         self.remote = (host, port)
         self.conn_id = self.owner.register_connection(self)
@@ -105,7 +107,8 @@ class SipTransport:
         bound = protocol.transport.get_extra_info("sockname")
         sock = protocol.transport.get_extra_info("socket")
         # A bigger receive buffer rides out bursts (a sipp ramp) without kernel drops.
-        sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        with contextlib.suppress(OSError, AttributeError):
+            sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
         self._udp[family == socket.AF_INET6] = protocol
         server = await loop.create_server(lambda: _Tcp(self), host, bound[1], family=family)
         self._servers.append(server)
@@ -145,6 +148,11 @@ class SipTransport:
                 self._send(data, peer)
         deadline = ua.next_timer()
         if deadline is not None and deadline < self._timer_at:
+            # Deadlines are rounded up to a 10 ms grid so that the timers of many calls fire
+            # in one wake-up: SIP timers are hundreds of milliseconds, 10 ms later is harmless.
+            deadline = math.ceil(deadline / TIMER_GRID) * TIMER_GRID
+            if deadline >= self._timer_at:
+                return
             if self._timer is not None:
                 self._timer.cancel()
             loop = asyncio.get_running_loop()

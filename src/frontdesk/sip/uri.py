@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from urllib.parse import unquote
 
 from frontdesk.sip import SipParseError
@@ -98,6 +99,7 @@ class SipUri:
 Uri = SipUri | AbsoluteUri
 
 
+@lru_cache(maxsize=4096)
 def parse_host_port(text: str) -> tuple[str, int | None]:
     """Parses `host[:port]` where host is a name, IPv4 address or [IPv6] reference."""
     if text.startswith("["):
@@ -134,7 +136,9 @@ def parse_params(text: str, what: str) -> Params:
     return tuple(out)
 
 
+@lru_cache(maxsize=8192)
 def parse_uri(text: str) -> Uri:
+    """Parses a URI. Results are immutable and cached: the same URIs recur in every call."""
     if _FORBIDDEN.search(text):
         raise SipParseError(f"URI '{text}' contains white space, '<', '>' or '\"'")
     scheme, sep, rest = text.partition(":")
