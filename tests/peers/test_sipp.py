@@ -6,18 +6,9 @@ import collections
 from pathlib import Path
 
 import pytest
-from conftest import SCENARIOS, ServerProcess, run_sipp, start_server
+from conftest import SCENARIOS, ServerProcess, run_sipp
 
 from frontdesk.store.eventlog import StoredEvent
-
-MD5_COMPANY = Path(__file__).parent / "company_md5.yaml"
-
-
-@pytest.fixture
-def md5_server(tmp_path: Path):  # type: ignore[no-untyped-def]
-    proc = start_server(tmp_path, "--config", str(MD5_COMPANY))
-    yield proc
-    assert proc.stop() == 0, proc.log()
 
 
 def scenario(tmp_path: Path, name: str, **values: str) -> str:
@@ -138,35 +129,33 @@ def test_retransmissions_under_loss(server: ServerProcess, tmp_path: Path) -> No
     assert len(server.wait_for_events("call.answered", successful)) >= successful
 
 
-def test_register_with_digest(md5_server: ServerProcess, tmp_path: Path) -> None:
+def test_register_with_digest(server: ServerProcess, tmp_path: Path) -> None:
     path = scenario(tmp_path, "register_auth.xml", EXTENSION="1001", PASSWORD="alice1001")
-    result = run_sipp(md5_server, tmp_path, "-sf", path, "-m", "1")
+    result = run_sipp(server, tmp_path, "-sf", path, "-m", "1")
     assert result.returncode == 0, result.screen
-    registered = md5_server.wait_for_events("endpoint.registered", 1)
+    registered = server.wait_for_events("endpoint.registered", 1)
     assert registered[0].data["extension"] == "1001"
 
 
-def test_register_with_wrong_password_is_refused(md5_server: ServerProcess, tmp_path: Path) -> None:
+def test_register_with_wrong_password_is_refused(server: ServerProcess, tmp_path: Path) -> None:
     path = scenario(tmp_path, "register_wrong_password.xml")
-    result = run_sipp(md5_server, tmp_path, "-sf", path, "-m", "1")
+    result = run_sipp(server, tmp_path, "-sf", path, "-m", "1")
     assert result.returncode == 0, result.screen
-    assert not md5_server.events("endpoint.registered")
+    assert not server.events("endpoint.registered")
 
 
 @pytest.mark.parametrize(("target", "status"), [("9999", "404"), ("1002", "480")])
 def test_authenticated_calls_to_unknown_or_unregistered(
-    md5_server: ServerProcess, tmp_path: Path, target: str, status: str
+    server: ServerProcess, tmp_path: Path, target: str, status: str
 ) -> None:
     path = scenario(
         tmp_path, "call_with_auth.xml", EXTENSION="1001", PASSWORD="alice1001", EXPECTED=status
     )
     # sipp signs "sip:host:port" unless told the Request-URI; Frontdesk checks they match.
-    auth_uri = f"{target}@{md5_server.host}:{md5_server.port}"
-    result = run_sipp(
-        md5_server, tmp_path, "-sf", path, "-s", target, "-m", "1", "-auth_uri", auth_uri
-    )
+    auth_uri = f"{target}@{server.host}:{server.port}"
+    result = run_sipp(server, tmp_path, "-sf", path, "-s", target, "-m", "1", "-auth_uri", auth_uri)
     assert result.returncode == 0, result.screen
-    rejected = md5_server.wait_for_events("call.rejected", 1)
+    rejected = server.wait_for_events("call.rejected", 1)
     assert rejected[0].data["status"] == int(status)
 
 

@@ -1,6 +1,6 @@
 """The company file: one YAML document describing numbers, agents, trunks and policies."""
 
-from frontdesk.config.company import Agent, Company, Number, Trunk
+from frontdesk.config.company import Agent, Company, Number, RecordingPolicy, Trunk
 from frontdesk.config.loader import ConfigError, Problem, load_company, load_demo_company
 
 __all__ = [
@@ -9,6 +9,7 @@ __all__ = [
     "ConfigError",
     "Number",
     "Problem",
+    "RecordingPolicy",
     "Trunk",
     "load_company",
     "load_demo_company",

@@ -2,7 +2,15 @@
 
 from __future__ import annotations
 
+import enum
 from dataclasses import dataclass
+
+
+class RecordingPolicy(enum.StrEnum):
+    """Which calls are recorded: every answered call, or none."""
+
+    ALL = "all"
+    NONE = "none"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,9 +60,11 @@ class Company:
     agents: tuple[Agent, ...]
     trunks: tuple[Trunk, ...] = ()
     source: str = "<built-in demo>"
-    # Offered in this order (RFC 8760 §2.4: most preferred first). Some peers (sipp 3.6) only
-    # read the first challenge and only know MD5; list MD5 alone for them.
-    digest_algorithms: tuple[str, ...] = ("SHA-256", "MD5")
+    # Offered in this order. MD5 alone by default: many phones and softphones answer only the
+    # first challenge and only in MD5 (sipp 3.6), or give up when any challenge names an
+    # algorithm they do not know (baresip 1.0). Sites whose phones do RFC 8760 add SHA-256.
+    digest_algorithms: tuple[str, ...] = ("MD5",)
+    recording: RecordingPolicy = RecordingPolicy.NONE
 
     def number_for(self, user: str) -> Number | None:
         for number in self.numbers:

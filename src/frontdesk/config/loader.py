@@ -14,7 +14,7 @@ from pathlib import Path
 import yaml
 
 from frontdesk import FrontdeskError
-from frontdesk.config.company import Agent, Company, Number, Trunk
+from frontdesk.config.company import Agent, Company, Number, RecordingPolicy, Trunk
 
 
 @dataclass(frozen=True, slots=True)
@@ -176,6 +176,16 @@ def _read_trunk(r: _Reader, node: yaml.Node) -> Trunk:
     )
 
 
+def _read_recording(r: _Reader, head: dict[str, yaml.Node]) -> RecordingPolicy:
+    value = r.optional_text(head, "recording", RecordingPolicy.NONE.value)
+    try:
+        return RecordingPolicy(value)
+    except ValueError:
+        choices = " or ".join(p.value for p in RecordingPolicy)
+        r.problem(head.get("recording"), f"company: recording '{value}' (expected {choices})")
+        return RecordingPolicy.NONE
+
+
 def parse_company(text: str, file: str) -> Company:
     """Checks a company document; raises ConfigError listing every problem found."""
     r = _Reader(file)
@@ -191,13 +201,14 @@ def parse_company(text: str, file: str) -> Company:
     top = r.mapping(root, "the company file")
     r.unknown_keys(top, {"company", "numbers", "agents", "trunks", "sip"}, "the company file")
     head = r.mapping(top["company"], "company") if "company" in top else {}
-    r.unknown_keys(head, {"name", "domain"}, "company")
+    r.unknown_keys(head, {"name", "domain", "recording"}, "company")
+    recording = _read_recording(r, head)
     if "company" not in top:
         r.problem(root, "'company' is missing (expected name and domain)")
     numbers = tuple(_read_number(r, n) for n in r.sequence(top.get("numbers"), "numbers"))
     agents = tuple(_read_agent(r, n) for n in r.sequence(top.get("agents"), "agents"))
     trunks = tuple(_read_trunk(r, n) for n in r.sequence(top.get("trunks"), "trunks"))
-    algorithms: tuple[str, ...] = ("SHA-256", "MD5")
+    algorithms: tuple[str, ...] = ("MD5",)
     if "sip" in top:
         sip = r.mapping(top["sip"], "sip")
         r.unknown_keys(sip, {"digest_algorithms"}, "sip")
@@ -229,6 +240,7 @@ def parse_company(text: str, file: str) -> Company:
         trunks=trunks,
         source=file,
         digest_algorithms=algorithms,
+        recording=recording,
     )
     if r.problems:
         raise ConfigError(r.problems)

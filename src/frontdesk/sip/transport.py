@@ -135,7 +135,11 @@ class SipTransport:
         while ua.events:
             events = list(ua.events)
             ua.events.clear()
-            self.on_events(events, now)
+            try:
+                self.on_events(events, now)
+            except Exception:
+                # A bug in one call's handling must not take every other call down with it.
+                log.exception("the application failed to handle %d SIP event(s)", len(events))
         self.flush()
 
     def flush(self) -> None:
