@@ -20,6 +20,8 @@ from frontdesk.acd.lines import RequirementBook
 from frontdesk.acd.model import EngineConfig
 from frontdesk.acd.records import AgentRecord, ContactRecord, QueueRecord
 from frontdesk.acd.states import (
+    AGENT_TRANSITIONS,
+    CONTACT_TRANSITIONS,
     TERMINAL_STATES,
     AgentState,
     AgentTrigger,
@@ -30,11 +32,31 @@ from frontdesk.acd.states import (
 )
 from frontdesk.clock import Clock
 
+_AVAILABLE = AgentState.AVAILABLE
+_heappush = heapq.heappush
 _WORKING_OFF = (AgentState.LOGGED_OUT, AgentState.ON_BREAK)
 # enum .value is a descriptor call; the hot path reads these plain dicts instead
 _AGENT_STATE = {state: state.value for state in AgentState}
 _AGENT_TRIGGER = {trigger: trigger.value for trigger in AgentTrigger}
 _CONTACT_STATE = {state: state.value for state in ContactState}
+# the tables themselves, read directly on the hot path; the functions word the refusals
+_AGENT_NEXT = AGENT_TRANSITIONS
+_CONTACT_NEXT = CONTACT_TRANSITIONS
+
+
+def _staffing_delta(old: AgentState, new: AgentState) -> tuple[int, int]:
+    """How a transition changes a queue's (logged in, working) counts."""
+    logged = (old is AgentState.LOGGED_OUT) - (new is AgentState.LOGGED_OUT)
+    working = (old in _WORKING_OFF) - (new in _WORKING_OFF)
+    return logged, working
+
+
+_STAFFING_DELTAS = {
+    (old, new): delta
+    for old in AgentState
+    for new in AgentState
+    if (delta := _staffing_delta(old, new)) != (0, 0)
+}
 
 
 class TimerKind(enum.IntEnum):
@@ -113,26 +135,27 @@ class EngineCore:
 
     def _agent_to(self, agent: AgentRecord, trigger: AgentTrigger, reason: str = "") -> None:
         old = agent.state
-        new = agent_next(agent.id, old, trigger)
+        new = _AGENT_NEXT.get((old, trigger)) or agent_next(agent.id, old, trigger)
         agent.state = new
         agent.reason = reason
-        if old is AgentState.AVAILABLE:
+        agent_id = agent.id
+        if old is _AVAILABLE:
             for queue in agent.queues:
-                del queue.idle[agent.id]
-        if new is AgentState.AVAILABLE:
+                del queue.idle[agent_id]
+        elif new is _AVAILABLE:
             agent.idle_since = self.now
             for queue in agent.queues:
-                queue.idle[agent.id] = agent
-        logged_delta = (old is AgentState.LOGGED_OUT) - (new is AgentState.LOGGED_OUT)
-        working_delta = (old in _WORKING_OFF) - (new in _WORKING_OFF)
-        if logged_delta or working_delta:
+                queue.idle[agent_id] = agent
+        deltas = _STAFFING_DELTAS.get((old, new))
+        if deltas is not None:
+            logged_delta, working_delta = deltas
             for queue in agent.queues:
                 queue.logged_in += logged_delta
                 queue.working += working_delta
-        self._emit(
+        self._events.append(
             ev.AgentStateChanged(
                 self.now,
-                agent.id,
+                agent_id,
                 _AGENT_STATE[old],
                 _AGENT_STATE[new],
                 _AGENT_TRIGGER[trigger],
@@ -141,18 +164,21 @@ class EngineCore:
         )
 
     def _contact_to(self, contact: ContactRecord, trigger: ContactTrigger) -> None:
-        contact.state = contact_next(contact.id, contact.state, trigger)
-        if contact.state in TERMINAL_STATES:
-            self._emit(
+        state = _CONTACT_NEXT.get((contact.state, trigger)) or contact_next(
+            contact.id, contact.state, trigger
+        )
+        contact.state = state
+        if state in TERMINAL_STATES:
+            self._events.append(
                 ev.ContactClosed(
                     self.now,
                     contact.id,
                     contact.queue.name,
-                    _CONTACT_STATE[contact.state],
+                    _CONTACT_STATE[state],
                     self.now - contact.arrived_at,
                 )
             )
-            self._note(contact, "ended: {}", _CONTACT_STATE[contact.state])
+            self._note(contact, "ended: {}", _CONTACT_STATE[state])
             del self.contacts[contact.id]
             self.closed[contact.id] = contact
             if len(self.closed) > self.config.closed_contacts_kept:
@@ -179,36 +205,36 @@ class EngineCore:
                 else ("the preferred-agent window is over")
             )
             self._emit(ev.PreferenceWidened(self.now, contact.id, queue.name, preferred, why))
-        assert contact.requirement is not None
-        queue.line_for(contact.requirement).push(contact, self._push_seq)
+        requirement = contact.requirement
+        assert requirement is not None
+        line = queue.lines.get(requirement.id) or queue.line_for(requirement)
+        line.push(contact, self._push_seq)
         queue.in_line += 1
 
     def _take_from_line(self, contact: ContactRecord) -> None:
-        if contact.line is not None:
-            contact.line.remove(contact)
+        line = contact.line
+        if line is not None:
+            line.remove(contact)
             contact.queue.in_line -= 1
 
     def _set_ring(self, contact: ContactRecord, ring: int) -> None:
-        queue = contact.queue
+        rings = contact.queue.rings
         contact.ring = ring
-        compiled = queue.rings[ring]
-        contact.requirement = compiled.fixed or compiled.requirement_for(
-            contact.spec.attribute_map(), self.book
-        )
-        if ring + 1 < len(queue.rings):
-            when = contact.ring_base + queue.rings[ring + 1].after
-            self._schedule(when, TimerKind.RELAX, contact, contact.ring_base)
+        compiled = rings[ring]
+        contact.requirement = compiled.fixed or compiled.requirement_for(contact.spec, self.book)
+        if ring + 1 < len(rings):
+            base = contact.ring_base
+            self._timer_seq += 1
+            _heappush(
+                self._timers,
+                (base + rings[ring + 1].after, self._timer_seq, TimerKind.RELAX, contact, base),
+            )
 
     # ------------------------------------------------------------ timers
 
     def _schedule(self, when: float, kind: TimerKind, target: object, check: float) -> None:
         self._timer_seq += 1
-        heapq.heappush(self._timers, (when, self._timer_seq, kind, target, check))
-
-    def _pop_due_timer(self) -> Timer | None:
-        if self._timers and self._timers[0][0] <= self.now:
-            return heapq.heappop(self._timers)
-        return None
+        _heappush(self._timers, (when, self._timer_seq, kind, target, check))
 
     def next_timer(self) -> float | None:
         """When `tick()` next has work to do (None if nothing is scheduled)."""

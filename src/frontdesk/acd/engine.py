@@ -11,6 +11,7 @@ a live server every few hundred milliseconds.
 from __future__ import annotations
 
 import random
+from heapq import heappop as _heappop
 
 from frontdesk.acd import events as ev
 from frontdesk.acd.core import TimerKind
@@ -55,10 +56,10 @@ class RoutingEngine(Timed):
         if now < self.now:
             raise AcdError(f"the clock went backwards from {self.now} to {now}")
         self.now = now
-        timer = self._pop_due_timer()
-        while timer is not None:
-            self._fire(timer[2], timer[3], timer[4])
-            timer = self._pop_due_timer()
+        timers = self._timers
+        while timers and timers[0][0] <= now:
+            _, _, kind, target, check = _heappop(timers)
+            self._fire(kind, target, check)
 
     # ------------------------------------------------------------ configuration
 
@@ -97,6 +98,15 @@ class RoutingEngine(Timed):
         for queue in queues:
             queue.member_index[spec.id] = len(queue.member_index)
             queue.members[spec.id] = agent
+        self._learn_matches(agent)
+
+    @staticmethod
+    def _learn_matches(agent: AgentRecord) -> None:
+        """Answers every requirement in use in the agent's queues now, not while routing."""
+        for queue in agent.queues:
+            for line in queue.lines.values():
+                if line.requirement is not None:
+                    agent.can_take(line.requirement)
 
     @staticmethod
     def _attributes(spec: AgentSpec) -> dict[str, int | float | str | bool | frozenset[str]]:
@@ -114,6 +124,7 @@ class RoutingEngine(Timed):
         validate_agent(spec)
         agent.spec, agent.attrs = spec, self._attributes(spec)
         agent.matches.clear()
+        self._learn_matches(agent)
         self._agent_free(agent)
         return self._take_decisions()
 
@@ -238,7 +249,8 @@ class RoutingEngine(Timed):
         self._begin()
         contact = self._contact(contact_id)
         agent = self._ringing(contact, agent_id)
-        others = tuple(a for a in contact.offered_to if a is not agent)
+        offered = contact.offered_to
+        others = () if len(offered) == 1 else tuple([a for a in offered if a is not agent])
         agent.offer = None
         agent.calls_today += 1
         if contact.state is ContactState.CALLBACK_OFFERED:

@@ -35,7 +35,9 @@ class Exits(Matching):
     def _join(self, contact: ContactRecord, queue: QueueRecord) -> None:
         """Puts a new or overflowing caller in `queue`, unless its policies send them on."""
         config = queue.config
-        if is_empty(queue, config.join_when_empty):
+        if config.join_when_empty is not EmptyRule.IGNORE and is_empty(
+            queue, config.join_when_empty
+        ):
             if isinstance(config.on_empty, OfferCallback):
                 self._enter_line(contact, queue)
                 self._exit(contact, config.on_empty, f"no agent in {queue.name} right now")
@@ -48,38 +50,43 @@ class Exits(Matching):
         self._enter_line(contact, queue)
 
     def _enter_line(self, contact: ContactRecord, queue: QueueRecord) -> None:
+        config = queue.config
+        now = self.now
         old_queue = contact.queue
         contact.queue = queue
-        contact.priority = contact.spec.priority + queue.config.priority
-        if contact.is_callback and contact.promised_at is not None and contact.attempts == 0:
-            contact.priority += queue.config.scheduled_callback_priority
+        callback = contact.number != ""
+        priority = contact.spec.priority + config.priority
+        if callback and contact.promised_at is not None and contact.attempts == 0:
+            priority += config.scheduled_callback_priority
+        contact.priority = priority
         contact.set_key()
-        contact.ring_base = self.now
-        self._start_preference(contact, queue)
+        contact.ring_base = now
+        if contact.spec.preferred_agent is not None:
+            self._start_preference(contact, queue)
         self._set_ring(contact, 0)
-        if contact.state is ContactState.NEW:
+        state = contact.state
+        if state is ContactState.NEW:
             self._contact_to(contact, ContactTrigger.QUEUE)
-        elif contact.state is ContactState.CALLBACK_SCHEDULED:
+        elif state is ContactState.CALLBACK_SCHEDULED:
             self._contact_to(contact, ContactTrigger.CALLBACK_DUE)
         else:
             self._contact_to(contact, ContactTrigger.OVERFLOW)
         self._put_in_line(contact)
-        if queue.config.max_wait is not None and not contact.is_callback:
-            self._schedule(
-                self.now + queue.config.max_wait, TimerKind.MAX_WAIT, contact, contact.ring_base
-            )
-        assert contact.requirement is not None
-        self._emit(
+        if config.max_wait is not None and not callback:
+            self._schedule(now + config.max_wait, TimerKind.MAX_WAIT, contact, now)
+        requirement = contact.requirement
+        assert requirement is not None
+        self._events.append(
             ev.ContactQueued(
-                self.now,
+                now,
                 contact.id,
                 queue.name,
-                contact.priority,
+                priority,
                 contact.entered_at,
                 queue.in_line,
                 contact.ring,
-                contact.requirement.text,
-                contact.is_callback,
+                requirement.text,
+                callback,
                 contact.resumed_from,
             )
         )
@@ -88,9 +95,9 @@ class Exits(Matching):
             "joined {}{} with priority {}, entry time t={:.1f}s, ring 0: `{}`",
             queue.name,
             f" (from {old_queue.name})" if old_queue is not queue else "",
-            contact.priority,
+            priority,
             contact.entered_at,
-            contact.requirement.text,
+            requirement.text,
         )
         self._contact_ready(contact)
 

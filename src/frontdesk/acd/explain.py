@@ -7,6 +7,7 @@ ring matched, the strategy's score); the sentences are only written when someone
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import NamedTuple
 
 
 @dataclass(frozen=True, slots=True)
@@ -21,9 +22,12 @@ class Candidate:
 HeadOfLine = tuple[tuple[int, float, int], str, str]
 
 
-@dataclass(frozen=True, slots=True)
-class Assignment:
-    """An offer: to whom, why this pairing, and what else was considered."""
+class Assignment(NamedTuple):
+    """An offer: to whom, why this pairing, and what else was considered.
+
+    Records are named tuples rather than frozen dataclasses: one is made for every offer and
+    several for every caller, and a tuple is built in a fraction of the time.
+    """
 
     at: float
     queue: str
@@ -37,8 +41,7 @@ class Assignment:
     preferred: bool = False
 
 
-@dataclass(frozen=True, slots=True)
-class Fact:
+class Fact(NamedTuple):
     """Something that happened to a contact; `text` is formatted with `args` when read."""
 
     at: float

@@ -13,6 +13,7 @@ Removal is lazy: a caller who leaves is marked stale and dropped when it reaches
 from __future__ import annotations
 
 import heapq
+import operator
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -20,10 +21,14 @@ from typing import TYPE_CHECKING
 from frontdesk.acd import expr
 
 if TYPE_CHECKING:
+    from frontdesk.acd.model import ContactSpec
     from frontdesk.acd.records import ContactRecord
 
 SortKey = tuple[int, float, int]
 Entry = tuple[int, float, int, int, "ContactRecord"]
+# ContactSpec fields that `contact.<name>` reads (see ContactSpec.attribute_map)
+_heappush, _heappop = heapq.heappush, heapq.heappop
+_SPEC_FIELDS = frozenset({"language", "account", "priority"})
 
 
 @dataclass(slots=True, eq=False)
@@ -56,7 +61,7 @@ class RequirementBook:
 class CompiledRing:
     """A queue's ring parsed once; bound per caller only when it mentions ``contact.*``."""
 
-    __slots__ = ("_by_values", "_node", "after", "contact_names", "fixed", "text")
+    __slots__ = ("_by_values", "_direct", "_node", "after", "contact_names", "fixed", "text")
 
     def __init__(self, after: float, text: str, book: RequirementBook) -> None:
         self.after = after
@@ -64,15 +69,22 @@ class CompiledRing:
         self._node = expr.parse(text)
         self.contact_names = expr.contact_names(self._node)
         self.fixed = None if self.contact_names else book.intern(expr.bind(self._node, {}))
-        self._by_values: dict[tuple[object, ...], Requirement] = {}
+        self._by_values: dict[object, Requirement] = {}
+        # the caller's own fields are read straight off the spec (no attribute map per caller)
+        direct = bool(self.contact_names) and set(self.contact_names) <= _SPEC_FIELDS
+        self._direct = operator.attrgetter(*self.contact_names) if direct else None
 
-    def requirement_for(self, contact: expr.Attributes, book: RequirementBook) -> Requirement:
+    def requirement_for(self, spec: ContactSpec, book: RequirementBook) -> Requirement:
         if self.fixed is not None:
             return self.fixed
-        values = tuple(contact.get(name, "") for name in self.contact_names)
+        if self._direct is not None:
+            values: object = self._direct(spec)
+        else:
+            attributes = spec.attribute_map()
+            values = tuple(attributes.get(name, "") for name in self.contact_names)
         found = self._by_values.get(values)
         if found is None:
-            found = book.intern(expr.bind(self._node, contact))
+            found = book.intern(expr.bind(self._node, spec.attribute_map()))
             self._by_values[values] = found
         return found
 
@@ -90,10 +102,11 @@ class Line:
     def push(self, contact: ContactRecord, push_seq: int) -> None:
         contact.push_seq = push_seq
         contact.line = self
-        heapq.heappush(self.heap, (*contact.key, push_seq, contact))
+        heap = self.heap
+        _heappush(heap, (*contact.key, push_seq, contact))
         self.live += 1
-        if len(self.heap) > 2 * self.live + 64:
-            self.heap = [entry for entry in self.heap if entry[3] == entry[4].push_seq]
+        if len(heap) > 2 * self.live + 64:
+            self.heap = [entry for entry in heap if entry[3] == entry[4].push_seq]
             heapq.heapify(self.heap)
 
     def remove(self, contact: ContactRecord) -> None:
@@ -104,11 +117,14 @@ class Line:
     def head_for(self, agent_id: str, now: float) -> ContactRecord | None:
         """The first contact in order that `agent_id` has not recently missed."""
         heap = self.heap
-        while heap and heap[0][3] != heap[0][4].push_seq:
-            heapq.heappop(heap)
-        if not heap:
+        while heap:
+            entry = heap[0]
+            top = entry[4]
+            if entry[3] == top.push_seq:
+                break
+            _heappop(heap)  # left behind by a caller who moved on (lazy removal)
+        else:
             return None
-        top = heap[0][4]
         if not top.skipped or not top.skips(agent_id, now):
             return top
         for contact in self.in_order():

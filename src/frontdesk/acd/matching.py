@@ -16,42 +16,52 @@ from __future__ import annotations
 from frontdesk.acd import events as ev
 from frontdesk.acd.core import EngineCore, TimerKind
 from frontdesk.acd.explain import Assignment, Candidate, HeadOfLine
-from frontdesk.acd.lines import SortKey
+from frontdesk.acd.lines import Requirement, SortKey
 from frontdesk.acd.model import Strategy
 from frontdesk.acd.records import AgentRecord, ContactRecord
 from frontdesk.acd.states import AgentState, AgentTrigger, ContactState, ContactTrigger
 from frontdesk.acd.strategies import rank_agents
 
 _STRATEGY_NAMES = {strategy: strategy.value for strategy in Strategy}
+_AVAILABLE = AgentState.AVAILABLE
 
 
 class Matching(EngineCore):
     def _agent_free(self, agent: AgentRecord) -> None:
         """The agent just became available: offer it the best caller it can take, if any."""
-        if agent.state is not AgentState.AVAILABLE:
+        if agent.state is not _AVAILABLE:
             return
         now = self.now
+        agent_id = agent.id
+        matches = agent.matches
         best: ContactRecord | None = None
         best_key: SortKey | None = None
         heads: list[HeadOfLine] = []
         if agent.preferred.live:
-            best = agent.preferred.head_for(agent.id, now)
+            best = agent.preferred.head_for(agent_id, now)
             if best is not None:
                 best_key = best.key
-                heads.append((best.key, best.id, best.queue.name))
+                heads.append((best_key, best.id, best.queue.name))
         for queue in agent.queues:
             if not queue.in_line:
                 continue
             for line in queue.lines.values():
-                # queue lines always have a requirement; only preferred-agent lines have none
-                if not line.live or not agent.can_take(line.requirement):  # type: ignore[arg-type]
+                if not line.live:
                     continue
-                head = line.head_for(agent.id, now)
+                # queue lines always have a requirement; only preferred-agent lines have none
+                requirement: Requirement = line.requirement  # type: ignore[assignment]
+                allowed = matches.get(requirement.id)
+                if allowed is None:
+                    allowed = agent.can_take(requirement)
+                if not allowed:
+                    continue
+                head = line.head_for(agent_id, now)
                 if head is None:
                     continue
-                heads.append((head.key, head.id, queue.name))
-                if best_key is None or head.key < best_key:
-                    best, best_key = head, head.key
+                key = head.key
+                heads.append((key, head.id, queue.name))
+                if best_key is None or key < best_key:
+                    best, best_key = head, key
         if best is None:
             return
         self._offer(best, (agent,), self._agent_free_note(agent, best, heads))
@@ -59,7 +69,8 @@ class Matching(EngineCore):
     def _agent_free_note(
         self, agent: AgentRecord, chosen: ContactRecord, heads: list[HeadOfLine]
     ) -> Assignment:
-        assert chosen.requirement is not None
+        requirement = chosen.requirement
+        assert requirement is not None
         preferred = chosen.line is agent.preferred
         return Assignment(
             self.now,
@@ -67,7 +78,7 @@ class Matching(EngineCore):
             (agent.id,),
             "agent-free",
             chosen.ring,
-            f"asked for {agent.id}" if preferred else chosen.requirement.text,
+            f"asked for {agent.id}" if preferred else requirement.text,
             _STRATEGY_NAMES[chosen.queue.config.strategy],
             "priority and age",
             tuple(heads),
@@ -97,17 +108,22 @@ class Matching(EngineCore):
                 )
                 self._offer(contact, (agent,), note)
             return
-        if not queue.idle:
+        idle = queue.idle
+        if not idle:
             return
         requirement = contact.requirement
         assert requirement is not None
         strategy = queue.config.strategy
         limit = self.config.explanation_candidates
         # idle dicts are in idle order, so longest-idle can stop at the first few that qualify
-        enough = limit if strategy is Strategy.LONGEST_IDLE else len(queue.idle)
+        enough = limit if strategy is Strategy.LONGEST_IDLE else len(idle)
         eligible: list[AgentRecord] = []
-        for agent in queue.idle.values():
-            if agent.can_take(requirement) and not contact.skips(agent.id, self.now):
+        requirement_id, now, skipped = requirement.id, self.now, contact.skipped
+        for agent in idle.values():
+            allowed = agent.matches.get(requirement_id)
+            if allowed is None:
+                allowed = agent.can_take(requirement)
+            if allowed and not (skipped and contact.skips(agent.id, now)):
                 eligible.append(agent)
                 if len(eligible) >= enough:
                     break
@@ -141,30 +157,25 @@ class Matching(EngineCore):
         self._contact_to(contact, ContactTrigger.OFFER)
         contact.offered_to = agents
         contact.offer_serial += 1
+        reason = f"offered {contact.id}"
         for agent in agents:
-            self._agent_to(agent, AgentTrigger.OFFER, f"offered {contact.id}")
+            self._agent_to(agent, AgentTrigger.OFFER, reason)
             agent.offer = contact
-        self._add_note(contact, note)
+        contact.notes.append(note)
         queue = contact.queue
         timeout = queue.config.ring_timeout
-        ids = tuple(a.id for a in agents)
+        ids = note.agents
         rule = note.requirement if note.preferred else f"ring {contact.ring}: {note.requirement}"
-        self._emit(
+        now = self.now
+        callback = contact.number != ""
+        self._events.append(
             ev.ContactOffered(
-                self.now,
-                contact.id,
-                queue.name,
-                ids,
-                self.now - contact.arrived_at,
-                contact.is_callback,
-                rule,
+                now, contact.id, queue.name, ids, now - contact.arrived_at, callback, rule
             )
         )
-        self._decide(ev.Offer(contact.id, queue.name, ids, contact.is_callback, timeout))
+        self._decisions.append(ev.Offer(contact.id, queue.name, ids, callback, timeout))
         if timeout is not None:
-            self._schedule(
-                self.now + timeout, TimerKind.RING_TIMEOUT, contact, contact.offer_serial
-            )
+            self._schedule(now + timeout, TimerKind.RING_TIMEOUT, contact, contact.offer_serial)
 
     def _offered_state(self, contact: ContactRecord) -> bool:
         return contact.state in (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)

@@ -99,21 +99,25 @@ class QueueRecord:
     member_index: dict[str, int] = field(default_factory=dict)
     resume: dict[str, tuple[float, float, str]] = field(default_factory=dict)
     booked_slots: dict[int, int] = field(default_factory=dict)
+    name: str = field(init=False)
 
-    @property
-    def name(self) -> str:
-        return self.config.name
+    def __post_init__(self) -> None:
+        self.name = self.config.name
 
     def line_for(self, requirement: Requirement) -> Line:
         line = self.lines.get(requirement.id)
         if line is None:
             line = self.lines[requirement.id] = Line(requirement)
+            # members answer once now, so routing decisions only read cached answers
+            for agent in self.members.values():
+                agent.can_take(requirement)
         return line
 
-    def ring_index_at(self, base: float, now: float) -> int:
-        """The ring a caller who joined at `base` is in at `now` (same sum as its timers)."""
-        index = 0
-        for i, ring in enumerate(self.rings):
-            if base + ring.after <= now:
-                index = i
-        return index
+    def ring_reached(self, ring: int, base: float, now: float) -> int:
+        """The ring a caller in `ring` who joined at `base` has reached by `now` (the same sums
+        as its timers: rings start strictly later one after the other)."""
+        rings = self.rings
+        last = len(rings) - 1
+        while ring < last and base + rings[ring + 1].after <= now:
+            ring += 1
+        return ring

@@ -66,6 +66,11 @@ class Timed(Callbacks):
     # ------------------------------------------------------------ callbacks
 
     def _fire(self, kind: TimerKind, target: object, check: float) -> None:
+        if kind is TimerKind.RELAX:  # by far the most frequent, so tested first
+            assert isinstance(target, ContactRecord)
+            if target.ring_base == check and self.contacts.get(target.id) is target:
+                self._relax(target)
+            return
         if isinstance(target, AgentRecord):
             if target.state is AgentState.WRAP_UP and target.wrap_serial == check:
                 self._agent_to(target, AgentTrigger.WRAP_DONE, "wrap-up time over")
@@ -76,9 +81,7 @@ class Timed(Callbacks):
         if self.contacts.get(contact.id) is not contact:
             return
         state = contact.state
-        if kind is TimerKind.RELAX and contact.ring_base == check:
-            self._relax(contact)
-        elif kind is TimerKind.MAX_WAIT and contact.ring_base == check:
+        if kind is TimerKind.MAX_WAIT and contact.ring_base == check:
             if state is ContactState.WAITING and contact.line is not None:
                 self._max_wait_reached(contact)
         elif kind is TimerKind.RING_TIMEOUT and state in _OFFERED:
@@ -95,19 +98,21 @@ class Timed(Callbacks):
 
     def _relax(self, contact: ContactRecord) -> None:
         queue = contact.queue
-        ring = queue.ring_index_at(contact.ring_base, self.now)
+        ring = queue.ring_reached(contact.ring, contact.ring_base, self.now)
         if ring <= contact.ring:
             return
         # callers in their preferred agent's line keep it; the new ring applies when widened
-        movable = contact.line is not None and contact.line.requirement is not None
+        line = contact.line
+        movable = line is not None and line.requirement is not None
         if movable:
             self._take_from_line(contact)
         self._set_ring(contact, ring)
-        assert contact.requirement is not None
-        self._emit(
-            ev.ContactRelaxed(self.now, contact.id, queue.name, ring, contact.requirement.text)
+        requirement = contact.requirement
+        assert requirement is not None
+        self._events.append(
+            ev.ContactRelaxed(self.now, contact.id, queue.name, ring, requirement.text)
         )
-        self._note(contact, "relaxed to ring {}: `{}`", ring, contact.requirement.text)
+        self._note(contact, "relaxed to ring {}: `{}`", ring, requirement.text)
         if movable:
             self._put_in_line(contact)
             self._contact_ready(contact)
