@@ -121,11 +121,12 @@ def run_sipp(
     if shutil.which("sipp") is None:
         pytest.fail("sipp is not installed (Debian package sip-tester); run scripts/setup.sh")
     screen = tmp_path / f"sipp-{time.monotonic_ns()}.screen"
+    host = f"[{server.host}]" if ":" in server.host else server.host
     command = [
         "sipp",
-        f"{server.host}:{server.port}",
+        f"{host}:{server.port}",
         "-i",
-        "127.0.0.1",
+        "::1" if ":" in server.host else "127.0.0.1",
         "-p",
         str(free_port()),
         "-nostdin",

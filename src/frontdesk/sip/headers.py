@@ -133,8 +133,14 @@ def parse_generic_params(text: str, what: str) -> Params:
     return tuple(out)
 
 
+_IPV6_CHARS = frozenset("0123456789abcdefABCDEF:.")
+
+
 def _host_like(value: str) -> bool:
-    return value.startswith("[") and value.endswith("]")
+    """An IPv6 reference, or a bare IPv6 address (as in Via `received`, RFC 3261 §20.42)."""
+    if value.startswith("[") and value.endswith("]"):
+        return True
+    return ":" in value and all(c in _IPV6_CHARS for c in value)
 
 
 def get_param(params: Params, name: str) -> str | None:

@@ -413,7 +413,7 @@ def top_via_for_response(request: Request, source: Peer) -> tuple[Peer, Via | No
         return source, via.with_params(new)
     port = via.port or 5060
     dest = Peer(source.transport, source.host, port, source.conn)
-    if via.host != source.host:
+    if via.host.strip("[]") != source.host.strip("[]"):
         new = tuple(p for p in params if p[0].lower() != "received") + (("received", source.host),)
         return dest, via.with_params(new)
     return dest, None

@@ -103,18 +103,21 @@ class UserAgent(ClientMixin):
         except SipParseError as exc:
             self.events.append(MessageRejected(peer, None, str(exc)))
             return
-        if isinstance(message, Response):
-            self.txns.receive_response(message, peer, now)
-            return
         try:
+            if isinstance(message, Response):
+                self.txns.receive_response(message, peer, now)
+                return
             dest, via = top_via_for_response(message, peer)
+            if via is not None:
+                vias = message.vias
+                message.set("Via", [str(via), *(str(v) for v in vias[1:])])
+            self.txns.receive_request(message, dest, now)
         except SipParseError as exc:
-            self._reject(message, 400, str(exc), peer)
-            return
-        if via is not None:
-            vias = message.vias
-            message.set("Via", [str(via), *(str(v) for v in vias[1:])])
-        self.txns.receive_request(message, dest, now)
+            # A header parsed lazily (a Contact, a Route...) turned out to be malformed.
+            if isinstance(message, Request):
+                self._reject(message, exc.status if exc.status >= 400 else 400, str(exc), peer)
+            else:
+                self.events.append(MessageRejected(peer, None, str(exc)))
 
     def handle_timer(self, now: float) -> None:
         self.timers.fire_due(now)
