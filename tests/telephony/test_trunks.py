@@ -10,6 +10,7 @@ from wire import Wire
 from frontdesk.config import Company, Number, Trunk
 from frontdesk.sip.digest import DigestAuthenticator
 from frontdesk.sip.events import IncomingRequest
+from frontdesk.telephony.trunk_monitor import TrunkMonitor
 from frontdesk.telephony.trunks import TrunkRegistrar
 
 
@@ -112,3 +113,24 @@ def test_unreachable_carrier_times_out_and_retries() -> None:
         us.events.clear()
     failures = [data for kind, data in sink.rows if kind == "trunk.registration_failed"]
     assert failures and failures[0]["reason"] == "no answer"
+
+
+def test_options_ping_marks_a_trunk_up_then_down() -> None:
+    wire = Wire()
+    carrier = Carrier(wire)  # its user agent answers OPTIONS by itself
+    us = wire.node("127.0.0.1", 5060, 1)
+    sink = Sink()
+    monitor = TrunkMonitor(company(), us.ua, sink, lambda: wire.now, interval=10)
+    monitor.start(0.0)
+    for _ in range(15):
+        wire.run_until(wire.now + 1)
+        monitor.handle(us.events, wire.now)
+        us.events.clear()
+    assert [kind for kind, _ in sink.rows] == ["trunk.up"]
+    del wire.nodes[(carrier.node.host, carrier.node.port)]  # the carrier goes away
+    for _ in range(60):
+        wire.run_until(wire.now + 1)
+        monitor.handle(us.events, wire.now)
+        us.events.clear()
+    assert [kind for kind, _ in sink.rows] == ["trunk.up", "trunk.down"]
+    assert monitor.up["carrier"] is False
