@@ -19,6 +19,9 @@ from dataclasses import dataclass, replace
 from functools import lru_cache
 
 from frontdesk.sip.sdp import (
+    AUXILIARY as _AUXILIARY,
+)
+from frontdesk.sip.sdp import (
     DIRECTION_BY_NAME,
     Attribute,
     Codec,
@@ -77,7 +80,7 @@ def make_offer(
             status=500,
         )
     formats = tuple(str(c.payload_type) for c in codecs)
-    attributes = _audio_attributes(tuple(codecs), ptime, _direction(direction), rtcp_mux)
+    attributes = _audio_attributes(codecs, ptime, _direction(direction), rtcp_mux)
     media = MediaDescription("audio", local_port, "RTP/AVP", formats, attributes=attributes)
     return _own_session(username, session_id, session_version, local_address, (media,))
 
@@ -113,16 +116,7 @@ def negotiate_answer(
         theirs, ours, event = picked
         ptime = offered.ptime or offer.ptime
         chosen = _agree(offer, index, theirs, event, ptime, wanted, rtcp_mux)
-        # Their payload type number (§6.1) with our fmtp: fmtp says what its writer receives.
-        codec = Codec(
-            theirs.name, theirs.clock_rate, theirs.channels, theirs.payload_type, ours.fmtp
-        )
-        codecs = (codec, event) if event is not None else (codec,)
-        attributes = _audio_attributes(codecs, ptime, chosen.direction, chosen.rtcp_mux)
-        formats = tuple(str(c.payload_type) for c in codecs)
-        answer_media.append(
-            MediaDescription("audio", local_port, offered.proto, formats, attributes=attributes)
-        )
+        answer_media.append(_accepted(offered, theirs, ours, event, ptime, chosen, local_port))
     if chosen is None:
         kinds = ", ".join(m.media for m in offer.media) or "none"
         problems = problems or [f"the offer has no audio stream (media: {kinds})"]
@@ -227,6 +221,32 @@ def _without_direction(attributes: Sequence[Attribute]) -> tuple[Attribute, ...]
     return tuple(a for a in attributes if a[0] not in DIRECTION_BY_NAME)
 
 
+def _accepted(
+    offered: MediaDescription,
+    theirs: Codec,
+    ours: Codec,
+    event: Codec | None,
+    ptime: int | None,
+    chosen: NegotiatedMedia,
+    local_port: int,
+) -> MediaDescription:
+    """Our answer to the accepted audio stream."""
+    codec = theirs
+    if theirs.fmtp != ours.fmtp:
+        # Their payload type number (§6.1) with our fmtp: fmtp says what its writer receives.
+        codec = Codec(
+            theirs.name, theirs.clock_rate, theirs.channels, theirs.payload_type, ours.fmtp
+        )
+    if event is None:
+        codecs: tuple[Codec, ...] = (codec,)
+        formats: tuple[str, ...] = (str(codec.payload_type),)
+    else:
+        codecs = (codec, event)
+        formats = (str(codec.payload_type), str(event.payload_type))
+    attributes = _audio_attributes(codecs, ptime, chosen.direction, chosen.rtcp_mux)
+    return MediaDescription("audio", local_port, offered.proto, formats, attributes=attributes)
+
+
 def _rejected(offered: MediaDescription) -> MediaDescription:
     """A stream refused with port 0 (§6): media type, proto, formats and i= kept."""
     return MediaDescription(
@@ -249,18 +269,65 @@ def _pick_codecs(
         problems.append(f"audio stream {index} uses {offered.proto}; we accept {', '.join(protos)}")
         return None
     their_codecs = offered.codecs()
-    voice = [c for c in supported if not c.is_auxiliary]
+    ours = _Capabilities.of(supported)
     for theirs in their_codecs:
-        if theirs.is_auxiliary:
+        key = _format_key(theirs)
+        if key[0] in _AUXILIARY:
             continue
-        ours = next((c for c in voice if c.same_format(theirs)), None)
-        if ours is not None:
-            return theirs, ours, _matching_event(their_codecs, supported, theirs.clock_rate)
+        match = ours.voice.get(key)
+        if match is not None:
+            return theirs, match, ours.matching_event(their_codecs, theirs.clock_rate)
     problems.append(
         f"no common codec in audio stream {index}: offered {_describe(offered)}; "
-        f"we support {', '.join(str(c) for c in voice) or 'nothing'}"
+        f"we support {ours.voice_names or 'nothing'}"
     )
     return None
+
+
+def _format_key(codec: Codec) -> tuple[str, int, int]:
+    """What `Codec.same_format` compares, as a dictionary key."""
+    return (codec.name.lower(), codec.clock_rate, codec.channels)
+
+
+@dataclass(frozen=True, slots=True)
+class _Capabilities:
+    """Our supported codecs indexed for answering (built once per codec list)."""
+
+    voice: dict[tuple[str, int, int], Codec]  # format -> our first voice codec of that format
+    formats: frozenset[tuple[str, int, int]]  # every format we support, voice or not
+    voice_names: str
+
+    @staticmethod
+    def of(supported: Sequence[Codec]) -> _Capabilities:
+        # Looked up by identity: hashing the codecs would cost more than the answer saves.
+        # The entry keeps the tuple alive, so its id cannot be reused by another object.
+        known = _CAPABILITIES.get(id(supported))
+        if known is not None and known[0] is supported:
+            return known[1]
+        capabilities = _capabilities(tuple(supported))
+        if isinstance(supported, tuple) and len(_CAPABILITIES) < 32:  # immutable: safe to keep
+            _CAPABILITIES[id(supported)] = (supported, capabilities)
+        return capabilities
+
+    def matching_event(self, theirs: Sequence[Codec], rate: int) -> Codec | None:
+        """Their telephone-event at the voice codec's clock rate, if we know it (RFC 4733)."""
+        for event in theirs:
+            is_event = event.clock_rate == rate and event.name.lower() == "telephone-event"
+            if is_event and _format_key(event) in self.formats:
+                return event
+        return None
+
+
+def _capabilities(supported: tuple[Codec, ...]) -> _Capabilities:
+    voice: dict[tuple[str, int, int], Codec] = {}
+    for codec in supported:
+        if not codec.is_auxiliary:
+            voice.setdefault(_format_key(codec), codec)
+    names = ", ".join(str(c) for c in supported if not c.is_auxiliary)
+    return _Capabilities(voice, frozenset(_format_key(c) for c in supported), names)
+
+
+_CAPABILITIES: dict[int, tuple[Sequence[Codec], _Capabilities]] = {}
 
 
 def _matching_event(theirs: Sequence[Codec], ours: Sequence[Codec], rate: int) -> Codec | None:
@@ -287,6 +354,7 @@ def _agree(
         raise SdpError(f"audio stream {index} has no c= line, neither its own nor the session's")
     remote = _remote_direction(offer.media_direction(index), conn)
     mux = rtcp_mux and offered.rtcp_mux
+    remote_sends, remote_receives = remote.sends, remote.receives
     return NegotiatedMedia(
         index,
         conn.host,
@@ -295,15 +363,17 @@ def _agree(
         codec,
         None if event is None else event.payload_type,
         ptime or DEFAULT_PTIME_MS,
-        Direction.of(wanted.sends and remote.receives, wanted.receives and remote.sends),
-        not remote.receives,
+        Direction.of(wanted.sends and remote_receives, wanted.receives and remote_sends),
+        not remote_receives,
         mux,
     )
 
 
 def _remote_direction(declared: Direction, conn: Connection) -> Direction:
     """c=0.0.0.0 (RFC 2543 hold) means: do not send to me, whatever the attribute says."""
-    return Direction.of(declared.sends, declared.receives and not conn.is_hold_address)
+    if declared.receives and conn.is_hold_address:
+        return Direction.SENDONLY if declared.sends else Direction.INACTIVE
+    return declared
 
 
 def _rtcp_port(media: MediaDescription, mux: bool) -> int:
@@ -318,26 +388,33 @@ def _describe(media: MediaDescription) -> str:
     return ", ".join(names) or "no formats"
 
 
-@lru_cache(maxsize=256)  # keys are our codecs with the peer's numbers: few distinct ones
+_DIRECTION_ATTRIBUTE: dict[Direction, Attribute] = {d: (d.value, None) for d in Direction}
+_RTCP_MUX: Attribute = ("rtcp-mux", None)
+
+
 def _audio_attributes(
-    codecs: tuple[Codec, ...], ptime: int | None, direction: Direction, rtcp_mux: bool
+    codecs: Sequence[Codec], ptime: int | None, direction: Direction, rtcp_mux: bool
 ) -> tuple[Attribute, ...]:
     attributes: list[Attribute] = []
     for codec in codecs:
-        attributes.append(("rtpmap", f"{codec.payload_type} {codec.rtpmap}"))
+        attributes.append(("rtpmap", f"{codec.payload_type} {codec}"))
         if codec.fmtp:
             attributes.append(("fmtp", f"{codec.payload_type} {codec.fmtp}"))
-    attributes += [("ptime", str(ptime))] if ptime else []
-    attributes += [("rtcp-mux", None)] if rtcp_mux else []
-    return (*attributes, (direction.value, None))
+    if ptime:
+        attributes.append(("ptime", str(ptime)))
+    if rtcp_mux:
+        attributes.append(_RTCP_MUX)
+    attributes.append(_DIRECTION_ATTRIBUTE[direction])
+    return tuple(attributes)
 
 
 @lru_cache(maxsize=64)
-def _address_type(address: str) -> str:
+def _own_connection(address: str) -> Connection:
     try:
-        return "IP6" if ipaddress.ip_address(address).version == 6 else "IP4"
+        addrtype = "IP6" if ipaddress.ip_address(address).version == 6 else "IP4"
     except ValueError:
-        return "IP4"  # a host name; IPv4 is the usual reading
+        addrtype = "IP4"  # a host name; IPv4 is the usual reading
+    return Connection("IN", addrtype, address)
 
 
 def _own_session(
@@ -348,9 +425,10 @@ def _own_session(
     media: tuple[MediaDescription, ...],
     timing: tuple[Timing, ...] | None = None,
 ) -> SessionDescription:
-    addrtype = _address_type(address)
-    origin = Origin(username, session_id, session_version, "IN", addrtype, address)
-    connection = Connection("IN", addrtype, address)
+    connection = _own_connection(address)
+    origin = Origin(username, session_id, session_version, "IN", connection.addrtype, address)
     if timing is None:
         return SessionDescription(origin=origin, connection=connection, media=media)
-    return SessionDescription(origin=origin, connection=connection, timing=timing, media=media)
+    return SessionDescription(
+        origin, "-", 0, None, None, (), (), connection, (), timing, None, None, (), media
+    )

@@ -52,7 +52,8 @@ _MEDIA_TYPES = frozenset("icbka")
 _SINGLE_SESSION = frozenset("vosiuczk")
 _SINGLE_MEDIA = frozenset("ick")
 _ZERO_ADDRESSES = frozenset({"0.0.0.0", "::"})
-_AUXILIARY = frozenset({"telephone-event", "cn", "red", "rtx", "ulpfec"})
+# Payload formats that ride alongside a voice codec and are never chosen as the voice codec.
+AUXILIARY = frozenset({"telephone-event", "cn", "red", "rtx", "ulpfec"})
 
 Attribute = tuple[str, str | None]
 
@@ -155,8 +156,16 @@ class RtpMap:
         return base if self.channels == 1 else f"{base}/{self.channels}"
 
 
-@lru_cache(maxsize=1024)  # bounded: the text comes from the network; results are immutable
+# Values parsed from the network are cached only when short, so the caches stay small whatever
+# a peer sends; phones repeat the same few rtpmap/fmtp/c= strings on every call.
+_CACHED_TEXT = 80
+
+
 def _parse_rtpmap(text: str) -> RtpMap | None:
+    return _rtpmap_cached(text) if len(text) <= _CACHED_TEXT else _read_rtpmap(text)
+
+
+def _read_rtpmap(text: str) -> RtpMap | None:
     parts = text.strip().split("/")
     if len(parts) not in (2, 3) or not parts[0]:
         return None
@@ -165,6 +174,9 @@ def _parse_rtpmap(text: str) -> RtpMap | None:
         return RtpMap(parts[0], int(parts[1]), channels)
     except ValueError:
         return None
+
+
+_rtpmap_cached = lru_cache(maxsize=512)(_read_rtpmap)
 
 
 STATIC_PAYLOAD_TYPES: dict[int, RtpMap] = {
@@ -177,6 +189,17 @@ STATIC_PAYLOAD_TYPES: dict[int, RtpMap] = {
     26: RtpMap("JPEG", 90000), 28: RtpMap("nv", 90000), 31: RtpMap("H261", 90000),
     32: RtpMap("MPV", 90000), 33: RtpMap("MP2T", 90000), 34: RtpMap("H263", 90000),
 }  # fmt: skip
+
+
+def _read_codec(payload_type: str, rtpmap: str | None, fmtp: str | None) -> Codec | None:
+    """The codec a payload type names (its a=rtpmap text, else the static table)."""
+    if not _is_number(payload_type):
+        return None
+    number = int(payload_type)
+    found = STATIC_PAYLOAD_TYPES.get(number) if rtpmap is None else _parse_rtpmap(rtpmap)
+    if found is None:
+        return None
+    return Codec(found.encoding, found.clock_rate, found.channels, number, fmtp)
 
 
 def _is_number(text: str) -> bool:
@@ -209,7 +232,7 @@ class Codec:
     @property
     def is_auxiliary(self) -> bool:
         """DTMF, comfort noise and the like: carried alongside a voice codec, never alone."""
-        return self.name.lower() in _AUXILIARY
+        return self.name.lower() in AUXILIARY
 
     def __str__(self) -> str:
         base = f"{self.name}/{self.clock_rate}"
@@ -222,6 +245,8 @@ G722 = Codec("G722", 8000, payload_type=9)
 TELEPHONE_EVENT = Codec("telephone-event", 8000, payload_type=101, fmtp="0-16")
 OPUS = Codec("opus", 48000, 2, payload_type=111, fmtp="useinbandfec=1")
 DEFAULT_CODECS: tuple[Codec, ...] = (PCMU, PCMA, TELEPHONE_EVENT)
+
+_codec_cached = lru_cache(maxsize=512)(_read_codec)
 
 
 @dataclass(frozen=True, slots=True)
@@ -250,8 +275,12 @@ def _direction_in(attributes: Sequence[Attribute]) -> Direction | None:
 
 def int_or_none(text: str | None) -> int | None:
     """A lenient integer reading (`a=ptime:20.0` is 20); None when there is no number."""
+    if text is None:
+        return None
+    if len(text) < 16 and text.isascii() and text.isdigit():
+        return int(text)  # the usual case; exact in a float too, so both readings agree
     try:
-        return None if text is None else int(float(text.strip()))
+        return int(float(text.strip()))
     except (ValueError, OverflowError):  # float('inf') reads, but no int is that large
         return None
 
@@ -305,20 +334,27 @@ class MediaDescription:
 
     def codecs(self) -> list[Codec]:
         """Offered formats we can name, in the writer's order of preference."""
-        rtpmaps = self.rtpmaps
-        fmtps = self.fmtps if any(n == "fmtp" for n, _ in self.attributes) else {}
+        rtpmaps: dict[str, str] = {}  # payload type -> its first readable a=rtpmap text
+        fmtps: dict[str, str] = {}
+        for name, value in self.attributes:
+            if name == "rtpmap":
+                if value and " " in value:
+                    pt, text = value.split(" ", 1)
+                    if pt not in rtpmaps and _parse_rtpmap(text) is not None:
+                        rtpmaps[pt] = text
+            elif name == "fmtp" and value and " " in value:
+                pt, params = value.split(" ", 1)
+                if pt not in fmtps:
+                    fmtps[pt] = params.strip()
         found = []
         for pt in self.formats:
-            if not _is_number(pt):
-                continue
-            number = int(pt)
-            rtpmap = rtpmaps.get(pt) or STATIC_PAYLOAD_TYPES.get(number)
-            if rtpmap is not None:
-                found.append(
-                    Codec(
-                        rtpmap.encoding, rtpmap.clock_rate, rtpmap.channels, number, fmtps.get(pt)
-                    )
-                )
+            rtpmap, fmtp = rtpmaps.get(pt), fmtps.get(pt)
+            if len(pt) + len(rtpmap or "") + len(fmtp or "") <= _CACHED_TEXT:
+                codec = _codec_cached(pt, rtpmap, fmtp)
+            else:
+                codec = _read_codec(pt, rtpmap, fmtp)
+            if codec is not None:
+                found.append(codec)
         return found
 
     @property
@@ -431,24 +467,9 @@ class SessionDescription:
 _TYPE_LETTERS = frozenset("abcdefghijklmnopqrstuvwxyz")
 
 
-class _Section:
-    """The lines of the session part or of one m= block, collected in one pass."""
-
-    __slots__ = ("allowed", "attributes", "lists", "m_line", "single", "singles", "timing")
-
-    def __init__(
-        self,
-        allowed: frozenset[str],
-        singles: frozenset[str],
-        m_line: tuple[str, int, str, tuple[str, ...], int | None] | None = None,
-    ) -> None:
-        self.allowed = allowed
-        self.singles = singles
-        self.m_line = m_line  # media, port, proto, formats, port count
-        self.single: dict[str, str] = {}
-        self.lists: dict[str, list[str]] = {"e": [], "p": [], "b": []}
-        self.attributes: list[Attribute] = []
-        self.timing: list[tuple[int, int, list[str]]] = []
+_MLine = tuple[str, int, str, tuple[str, ...], int | None]  # media, port, proto, formats, count
+# One m= block as read: its m= line, single lines (i c k), b= lines and attributes.
+_MediaLines = tuple[_MLine, dict[str, str], list[str], list[Attribute]]
 
 
 def _parse(data: bytes | str) -> SessionDescription:
@@ -456,20 +477,30 @@ def _parse(data: bytes | str) -> SessionDescription:
         if len(data) > MAX_SDP_BYTES:
             raise SdpError(f"SDP body is {len(data)} bytes, more than {MAX_SDP_BYTES}")
         data = data.decode("utf-8", "surrogateescape")  # keep odd octets for a faithful echo
-    session = section = _Section(_SESSION_TYPES, _SINGLE_SESSION)
-    media: list[_Section] = []
+    # The current section's state; an m= line starts a fresh set.
+    session: dict[str, str] = {}
+    single = session
+    attributes: list[Attribute] = []
+    session_attributes = attributes
+    lists: dict[str, list[str]] = {}
+    session_lists = lists
+    allowed, singles = _SESSION_TYPES, _SINGLE_SESSION
+    timing: list[tuple[int, int, list[str]]] = []
+    media: list[_MediaLines] = []
     number = 0
-    for line in data.split("\n"):
+    # Each line loses one trailing CR (CRLF or bare LF endings, RFC 4566 §5).
+    lines = data.replace("\r\n", "\n").split("\n")
+    if lines[-1][-1:] == "\r":
+        lines[-1] = lines[-1][:-1]
+    for line in lines:
         number += 1
-        if line[-1:] == "\r":
-            line = line[:-1]
         kind = line[:1]
         if line[1:2] != "=" or kind not in _TYPE_LETTERS:
             if not line.strip():
                 continue
             raise SdpError(f"SDP line {number} is not of the form <letter>=<value>: {line[:40]!r}")
         value = line[2:]
-        if not session.single and (kind != "v" or value != "0"):
+        if not session and (kind != "v" or value != "0"):
             raise SdpError("SDP must start with the line v=0")
         if kind == "a":
             name, colon, rest = value.partition(":")
@@ -477,53 +508,59 @@ def _parse(data: bytes | str) -> SessionDescription:
                 raise SdpError(
                     f"SDP line {number}: attribute name missing or malformed: {value[:40]!r}"
                 )
-            section.attributes.append((name, rest if colon else None))
+            attributes.append((name, rest if colon else None))
         elif kind == "m":
-            section = _Section(_MEDIA_TYPES, _SINGLE_MEDIA, _m_line(value, number))
-            media.append(section)
-        elif kind not in section.allowed:
+            single, attributes, lists = {}, [], {}
+            allowed, singles = _MEDIA_TYPES, _SINGLE_MEDIA
+            media.append((_m_line(value, number), single, lists.setdefault("b", []), attributes))
+        elif kind not in allowed:
             raise SdpError(f"SDP line {number}: '{kind}=' is not allowed here")
-        elif kind in section.singles:
-            if kind in section.single:
+        elif kind in singles:
+            if kind in single:
                 raise SdpError(f"SDP line {number}: more than one '{kind}=' line")
-            section.single[kind] = value
+            single[kind] = value
         elif kind == "t":
             start, stop = _ints(value, 2, number, "t=<start> <stop>")
-            section.timing.append((start, stop, []))
+            timing.append((start, stop, []))
         elif kind == "r":
-            if not section.timing:
+            if not timing:
                 raise SdpError(f"SDP line {number}: r= must follow a t= line")
-            section.timing[-1][2].append(value)
+            timing[-1][2].append(value)
         else:
-            section.lists[kind].append(value)
-    if not session.single:
+            lists.setdefault(kind, []).append(value)
+    if not session:
         raise SdpError("SDP must start with the line v=0")
-    return _session(session, tuple(_media(m) for m in media))
+    return _session(
+        session, session_lists, timing, session_attributes, tuple(_media(m) for m in media)
+    )
 
 
-def _session(section: _Section, media: tuple[MediaDescription, ...]) -> SessionDescription:
-    single = section.single
+def _session(
+    single: dict[str, str],
+    lists: dict[str, list[str]],
+    timing: list[tuple[int, int, list[str]]],
+    attributes: list[Attribute],
+    media: tuple[MediaDescription, ...],
+) -> SessionDescription:
     origin = single.get("o")
     if origin is None:
         raise SdpError("SDP has no o= (origin) line")
     c = single.get("c")
-    lists = section.lists
-    timing = section.timing
     return SessionDescription(
         _origin(origin),
         single.get("s", "-"),
         0,
         single.get("i"),
         single.get("u"),
-        tuple(lists["e"]),
-        tuple(lists["p"]),
+        tuple(lists.get("e", ())),
+        tuple(lists.get("p", ())),
         None if c is None else _connection(c),
-        tuple(lists["b"]),
+        tuple(lists.get("b", ())),
         # t= is often missing in the wild: read as t=0 0
-        tuple(Timing(a, b, tuple(r)) for a, b, r in timing) if timing else _NO_TIMING,
+        tuple(_timing(a, b, r) for a, b, r in timing) if timing else _NO_TIMING,
         single.get("z"),
         single.get("k"),
-        tuple(section.attributes),
+        tuple(attributes),
         media,
     )
 
@@ -531,7 +568,13 @@ def _session(section: _Section, media: tuple[MediaDescription, ...]) -> SessionD
 _NO_TIMING = (Timing(),)
 
 
-def _m_line(value: str, number: int) -> tuple[str, int, str, tuple[str, ...], int | None]:
+def _timing(start: int, stop: int, repeats: list[str]) -> Timing:
+    if not start and not stop and not repeats:
+        return _NO_TIMING[0]  # t=0 0, the usual case: one shared immutable value
+    return Timing(start, stop, tuple(repeats))
+
+
+def _m_line(value: str, number: int) -> _MLine:
     fields = value.split()
     if len(fields) < 3:
         raise SdpError(f"SDP line {number}: m= needs <media> <port> <proto> <formats>")
@@ -542,10 +585,8 @@ def _m_line(value: str, number: int) -> tuple[str, int, str, tuple[str, ...], in
     return fields[0], port, fields[2], tuple(fields[3:]), count
 
 
-def _media(section: _Section) -> MediaDescription:
-    assert section.m_line is not None
-    media, port, proto, formats, count = section.m_line
-    single = section.single
+def _media(lines: _MediaLines) -> MediaDescription:
+    (media, port, proto, formats, count), single, bandwidths, attributes = lines
     c = single.get("c")
     return MediaDescription(
         media,
@@ -555,9 +596,9 @@ def _media(section: _Section) -> MediaDescription:
         count,
         single.get("i"),
         None if c is None else _connection(c),
-        tuple(section.lists["b"]),
+        tuple(bandwidths),
         single.get("k"),
-        tuple(section.attributes),
+        tuple(attributes),
     )
 
 
@@ -587,10 +628,19 @@ def _origin(value: str) -> Origin:
 
 
 def _connection(value: str) -> Connection:
+    if len(value) <= _CACHED_TEXT:
+        return _connection_cached(value)  # a phone's c= line is the same on every call
+    return _read_connection(value)
+
+
+def _read_connection(value: str) -> Connection:
     parts = value.split()
     if len(parts) != 3:
         raise SdpError(f"c= needs 3 fields (IN IP4 address), got {value[:60]!r}")
     return Connection(parts[0], parts[1], parts[2])
+
+
+_connection_cached = lru_cache(maxsize=512)(_read_connection)
 
 
 # --- the offer/answer names, kept reachable from this module -------------------------------
