@@ -16,11 +16,11 @@ from __future__ import annotations
 import math
 
 from frontdesk.acd import events as ev
-from frontdesk.acd.core import TimerKind
 from frontdesk.acd.errors import AcdError
 from frontdesk.acd.exits import Exits
 from frontdesk.acd.records import AgentRecord, ContactRecord, QueueRecord
 from frontdesk.acd.states import AgentTrigger, ContactState, ContactTrigger
+from frontdesk.acd.timers import TimerKind
 
 
 class Callbacks(Exits):
@@ -47,9 +47,9 @@ class Callbacks(Exits):
         queue.booked_slots[slot] = queue.booked_slots.get(slot, 0) + 1
         due = self.now + max(0.0, wall_at - self.clock.wall())
         contact.promised_at = due
-        self._schedule(due, TimerKind.CALLBACK_DUE, contact, due)
+        self._schedule(due, TimerKind.CALLBACK_DUE, contact, due, None)
         grace = queue.config.callback_promise_grace
-        self._schedule(due + grace, TimerKind.PROMISE_CHECK, contact, due)
+        self._schedule(due + grace, TimerKind.PROMISE_CHECK, contact, due, None)
 
     def _keep_place(self, contact: ContactRecord, number: str) -> None:
         contact.number = number
@@ -131,7 +131,7 @@ class Callbacks(Exits):
         if contact.attempts < queue.config.callback_max_attempts:
             retry_at = self.now + queue.config.callback_retry_after
             self._contact_to(contact, ContactTrigger.RETRY)
-            self._schedule(retry_at, TimerKind.CALLBACK_DUE, contact, retry_at)
+            self._schedule(retry_at, TimerKind.CALLBACK_DUE, contact, retry_at, None)
             self._note(contact, f"attempt {contact.attempts} failed ({outcome}); retry later")
         else:
             retry_at = None

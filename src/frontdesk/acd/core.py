@@ -7,11 +7,8 @@ Higher layers (matching, exits, callbacks, the public engine) decide *which* cha
 
 from __future__ import annotations
 
-import enum
-import heapq
 import random
 from collections import OrderedDict
-from typing import Any
 
 from frontdesk.acd import events as ev
 from frontdesk.acd.errors import UnknownEntity
@@ -30,10 +27,10 @@ from frontdesk.acd.states import (
     agent_next,
     contact_next,
 )
+from frontdesk.acd.timers import TimerKind, TimerQueue
 from frontdesk.clock import Clock
 
 _AVAILABLE = AgentState.AVAILABLE
-_heappush = heapq.heappush
 _WORKING_OFF = (AgentState.LOGGED_OUT, AgentState.ON_BREAK)
 # enum .value is a descriptor call; the hot path reads these plain dicts instead
 _AGENT_STATE = {state: state.value for state in AgentState}
@@ -59,20 +56,6 @@ _STAFFING_DELTAS = {
 }
 
 
-class TimerKind(enum.IntEnum):
-    RELAX = 1
-    MAX_WAIT = 2
-    RING_TIMEOUT = 3
-    PREFERRED_END = 4
-    SKIP_END = 5
-    WRAP_END = 6
-    CALLBACK_DUE = 7
-    PROMISE_CHECK = 8
-
-
-Timer = tuple[float, int, TimerKind, Any, float]
-
-
 class EngineCore:
     def __init__(self, clock: Clock, rng: random.Random, config: EngineConfig) -> None:
         self.clock = clock
@@ -85,9 +68,9 @@ class EngineCore:
         self.closed: OrderedDict[str, ContactRecord] = OrderedDict()
         self._events: list[ev.AcdEvent] = []
         self._decisions: list[ev.Decision] = []
-        self._timers: list[Timer] = []
-        self._timer_seq = 0
+        self._timers = TimerQueue()
         self._contact_seq = 0
+        self.lines_made = 0
         self._push_seq = 0
         self.now = clock.now()
 
@@ -133,19 +116,26 @@ class EngineCore:
 
     # ------------------------------------------------------------ transitions
 
-    def _agent_to(self, agent: AgentRecord, trigger: AgentTrigger, reason: str = "") -> None:
+    def _agent_to(
+        self, agent: AgentRecord, trigger: AgentTrigger, reason: str = "", listed: bool = True
+    ) -> None:
+        """Moves the agent by the table. An agent becoming available is listed as idle in its
+        queues at once unless `listed` is False: then the caller must call `_list_idle` (after
+        offering it a caller, which usually spares listing and unlisting it)."""
         old = agent.state
         new = _AGENT_NEXT.get((old, trigger)) or agent_next(agent.id, old, trigger)
         agent.state = new
         agent.reason = reason
         agent_id = agent.id
         if old is _AVAILABLE:
-            for queue in agent.queues:
-                del queue.idle[agent_id]
+            if agent.listed:
+                agent.listed = False
+                for queue in agent.queues:
+                    del queue.idle[agent_id]
         elif new is _AVAILABLE:
             agent.idle_since = self.now
-            for queue in agent.queues:
-                queue.idle[agent_id] = agent
+            if listed:
+                self._list_idle(agent)
         deltas = _STAFFING_DELTAS.get((old, new))
         if deltas is not None:
             logged_delta, working_delta = deltas
@@ -162,6 +152,15 @@ class EngineCore:
                 reason,
             )
         )
+
+    @staticmethod
+    def _list_idle(agent: AgentRecord) -> None:
+        """Adds an available agent to its queues' idle lists (idle order: longest idle first)."""
+        if agent.state is _AVAILABLE and not agent.listed:
+            agent.listed = True
+            agent_id = agent.id
+            for queue in agent.queues:
+                queue.idle[agent_id] = agent
 
     def _contact_to(self, contact: ContactRecord, trigger: ContactTrigger) -> None:
         state = _CONTACT_NEXT.get((contact.state, trigger)) or contact_next(
@@ -207,7 +206,10 @@ class EngineCore:
             self._emit(ev.PreferenceWidened(self.now, contact.id, queue.name, preferred, why))
         requirement = contact.requirement
         assert requirement is not None
-        line = queue.lines.get(requirement.id) or queue.line_for(requirement)
+        line = queue.lines.get(requirement.id)
+        if line is None:
+            line = queue.line_for(requirement)
+            self.lines_made += 1  # agents rebuild their lists of lines they can take
         line.push(contact, self._push_seq)
         queue.in_line += 1
 
@@ -224,21 +226,25 @@ class EngineCore:
         contact.requirement = compiled.fixed or compiled.requirement_for(contact.spec, self.book)
         if ring + 1 < len(rings):
             base = contact.ring_base
-            self._timer_seq += 1
-            _heappush(
-                self._timers,
-                (base + rings[ring + 1].after, self._timer_seq, TimerKind.RELAX, contact, base),
+            self._timers.push(
+                base + rings[ring + 1].after,
+                TimerKind.RELAX,
+                contact,
+                base,
+                contact.queue.relax_lanes[ring],
             )
 
     # ------------------------------------------------------------ timers
 
-    def _schedule(self, when: float, kind: TimerKind, target: object, check: float) -> None:
-        self._timer_seq += 1
-        _heappush(self._timers, (when, self._timer_seq, kind, target, check))
+    def _schedule(
+        self, when: float, kind: TimerKind, target: object, check: float, delay: float | None
+    ) -> None:
+        """Sets a timer; `delay` is the fixed delay from now it was set with, if it has one."""
+        self._timers.push(when, kind, target, check, None if delay is None else (kind, delay))
 
     def next_timer(self) -> float | None:
         """When `tick()` next has work to do (None if nothing is scheduled)."""
-        return self._timers[0][0] if self._timers else None
+        return self._timers.next_due()
 
     def drain_events(self) -> list[ev.AcdEvent]:
         """Events since the last drain, in the order they happened."""

@@ -11,10 +11,8 @@ a live server every few hundred milliseconds.
 from __future__ import annotations
 
 import random
-from heapq import heappop as _heappop
 
 from frontdesk.acd import events as ev
-from frontdesk.acd.core import TimerKind
 from frontdesk.acd.errors import AcdError, ConfigurationError, IllegalTransition
 from frontdesk.acd.estimate import QueueHistory, WaitEstimate
 from frontdesk.acd.explain import render
@@ -37,6 +35,7 @@ from frontdesk.acd.states import (
     ContactTrigger,
 )
 from frontdesk.acd.timed import Timed
+from frontdesk.acd.timers import TimerKind
 from frontdesk.clock import Clock
 
 _OFFERED = (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)
@@ -57,9 +56,10 @@ class RoutingEngine(Timed):
             raise AcdError(f"the clock went backwards from {self.now} to {now}")
         self.now = now
         timers = self._timers
-        while timers and timers[0][0] <= now:
-            _, _, kind, target, check = _heappop(timers)
-            self._fire(kind, target, check)
+        timer = timers.pop_due(now)
+        while timer is not None:
+            self._fire(timer[2], timer[3], timer[4])
+            timer = timers.pop_due(now)
 
     # ------------------------------------------------------------ configuration
 
@@ -124,6 +124,7 @@ class RoutingEngine(Timed):
         validate_agent(spec)
         agent.spec, agent.attrs = spec, self._attributes(spec)
         agent.matches.clear()
+        agent.lines_seen = -1
         self._learn_matches(agent)
         self._agent_free(agent)
         return self._take_decisions()
@@ -133,10 +134,10 @@ class RoutingEngine(Timed):
     def agent_login(self, agent_id: str, ready: bool = True) -> list[ev.Decision]:
         self._begin()
         agent = self._agent(agent_id)
-        self._agent_to(agent, AgentTrigger.LOGIN, "login")
         if ready:
-            self._agent_free(agent)
+            self._becomes_free(agent, AgentTrigger.LOGIN, "login")
         else:
+            self._agent_to(agent, AgentTrigger.LOGIN, "login", listed=False)
             self._agent_to(agent, AgentTrigger.BREAK, "logged in not ready")
         return self._take_decisions()
 
@@ -159,8 +160,7 @@ class RoutingEngine(Timed):
         """The agent is ready: back from a break, or ending wrap-up early."""
         self._begin()
         agent = self._agent(agent_id)
-        self._agent_to(agent, AgentTrigger.READY, "ready")
-        self._agent_free(agent)
+        self._becomes_free(agent, AgentTrigger.READY, "ready")
         return self._take_decisions()
 
     def call_ended(self, agent_id: str) -> list[ev.Decision]:
@@ -184,10 +184,9 @@ class RoutingEngine(Timed):
         queue.history.record_handle(talk + wrap)
         if wrap > 0:
             agent.wrap_serial += 1
-            self._schedule(self.now + wrap, TimerKind.WRAP_END, agent, agent.wrap_serial)
+            self._schedule(self.now + wrap, TimerKind.WRAP_END, agent, agent.wrap_serial, wrap)
         else:
-            self._agent_to(agent, AgentTrigger.WRAP_DONE, "no wrap-up")
-            self._agent_free(agent)
+            self._becomes_free(agent, AgentTrigger.WRAP_DONE, "no wrap-up")
         return self._take_decisions()
 
     def reset_daily_counters(self) -> None:

@@ -9,7 +9,6 @@ is the queue's exit action (overflow keeps the caller's entry time, so they keep
 from __future__ import annotations
 
 from frontdesk.acd import events as ev
-from frontdesk.acd.core import TimerKind
 from frontdesk.acd.matching import Matching
 from frontdesk.acd.model import (
     EmptyRule,
@@ -21,6 +20,7 @@ from frontdesk.acd.model import (
 )
 from frontdesk.acd.records import AgentRecord, ContactRecord, QueueRecord
 from frontdesk.acd.states import AgentState, ContactState, ContactTrigger
+from frontdesk.acd.timers import TimerKind
 
 
 def is_empty(queue: QueueRecord, rule: EmptyRule) -> bool:
@@ -73,7 +73,7 @@ class Exits(Matching):
             self._contact_to(contact, ContactTrigger.OVERFLOW)
         self._put_in_line(contact)
         if config.max_wait is not None and not callback:
-            self._schedule(now + config.max_wait, TimerKind.MAX_WAIT, contact, now)
+            self._schedule(now + config.max_wait, TimerKind.MAX_WAIT, contact, now, config.max_wait)
         requirement = contact.requirement
         assert requirement is not None
         self._events.append(
@@ -123,7 +123,7 @@ class Exits(Matching):
             contact.preferred_until = -1.0
             return
         contact.preferred_until = self.now + window
-        self._schedule(contact.preferred_until, TimerKind.PREFERRED_END, contact, 0.0)
+        self._schedule(contact.preferred_until, TimerKind.PREFERRED_END, contact, 0.0, None)
 
     def _exit(
         self,

@@ -92,10 +92,11 @@ class CompiledRing:
 class Line:
     """A heap of waiting contacts ordered by (-priority, entry time, arrival number)."""
 
-    __slots__ = ("heap", "live", "requirement")
+    __slots__ = ("heap", "live", "queue_name", "requirement")
 
-    def __init__(self, requirement: Requirement | None) -> None:
+    def __init__(self, requirement: Requirement | None, queue_name: str = "") -> None:
         self.requirement = requirement
+        self.queue_name = queue_name  # "" for an agent's line of callers who asked for it
         self.heap: list[Entry] = []
         self.live = 0
 

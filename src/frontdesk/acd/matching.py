@@ -14,13 +14,14 @@ line. So only two searches are ever needed:
 from __future__ import annotations
 
 from frontdesk.acd import events as ev
-from frontdesk.acd.core import EngineCore, TimerKind
+from frontdesk.acd.core import EngineCore
 from frontdesk.acd.explain import Assignment, Candidate, HeadOfLine
-from frontdesk.acd.lines import Requirement, SortKey
+from frontdesk.acd.lines import SortKey
 from frontdesk.acd.model import Strategy
 from frontdesk.acd.records import AgentRecord, ContactRecord
 from frontdesk.acd.states import AgentState, AgentTrigger, ContactState, ContactTrigger
 from frontdesk.acd.strategies import rank_agents
+from frontdesk.acd.timers import TimerKind
 
 _STRATEGY_NAMES = {strategy: strategy.value for strategy in Strategy}
 _AVAILABLE = AgentState.AVAILABLE
@@ -33,7 +34,6 @@ class Matching(EngineCore):
             return
         now = self.now
         agent_id = agent.id
-        matches = agent.matches
         best: ContactRecord | None = None
         best_key: SortKey | None = None
         heads: list[HeadOfLine] = []
@@ -42,29 +42,31 @@ class Matching(EngineCore):
             if best is not None:
                 best_key = best.key
                 heads.append((best_key, best.id, best.queue.name))
-        for queue in agent.queues:
-            if not queue.in_line:
+        for line in agent.lines_it_can_take(self.lines_made):
+            if not line.live:
                 continue
-            for line in queue.lines.values():
-                if not line.live:
+            entry = line.heap[0]
+            head = entry[4]
+            # the usual case inline: a live head nobody has missed; else the full search
+            if entry[3] != head.push_seq or head.skipped:
+                found = line.head_for(agent_id, now)
+                if found is None:
                     continue
-                # queue lines always have a requirement; only preferred-agent lines have none
-                requirement: Requirement = line.requirement  # type: ignore[assignment]
-                allowed = matches.get(requirement.id)
-                if allowed is None:
-                    allowed = agent.can_take(requirement)
-                if not allowed:
-                    continue
-                head = line.head_for(agent_id, now)
-                if head is None:
-                    continue
-                key = head.key
-                heads.append((key, head.id, queue.name))
-                if best_key is None or key < best_key:
-                    best, best_key = head, key
+                head = found
+            key = head.key
+            heads.append((key, head.id, line.queue_name))
+            if best_key is None or key < best_key:
+                best, best_key = head, key
         if best is None:
             return
         self._offer(best, (agent,), self._agent_free_note(agent, best, heads))
+
+    def _becomes_free(self, agent: AgentRecord, trigger: AgentTrigger, reason: str) -> None:
+        """The agent becomes available and is offered the best caller it can take; it is
+        listed as idle only if there was none."""
+        self._agent_to(agent, trigger, reason, listed=False)
+        self._agent_free(agent)
+        self._list_idle(agent)
 
     def _agent_free_note(
         self, agent: AgentRecord, chosen: ContactRecord, heads: list[HeadOfLine]
@@ -175,7 +177,9 @@ class Matching(EngineCore):
         )
         self._decisions.append(ev.Offer(contact.id, queue.name, ids, callback, timeout))
         if timeout is not None:
-            self._schedule(now + timeout, TimerKind.RING_TIMEOUT, contact, contact.offer_serial)
+            self._schedule(
+                now + timeout, TimerKind.RING_TIMEOUT, contact, contact.offer_serial, timeout
+            )
 
     def _offered_state(self, contact: ContactRecord) -> bool:
         return contact.state in (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)

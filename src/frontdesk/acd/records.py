@@ -9,6 +9,7 @@ from frontdesk.acd.explain import Note
 from frontdesk.acd.lines import CompiledRing, Line, Requirement, SortKey
 from frontdesk.acd.model import AgentSpec, ContactSpec, QueueConfig
 from frontdesk.acd.states import AgentState, ContactState
+from frontdesk.acd.timers import TimerKind
 
 
 @dataclass(slots=True, eq=False)
@@ -29,10 +30,27 @@ class AgentRecord:
     call: ContactRecord | None = None
     call_queue: QueueRecord | None = None
     wrap_serial: int = 0
+    # the lines of its queues whose requirement it meets, as of `lines_seen` lines made
+    lines: list[Line] = field(default_factory=list)
+    lines_seen: int = -1
+    listed: bool = False  # in its queues' idle lists
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.id = self.spec.id
+
+    def lines_it_can_take(self, lines_made: int) -> list[Line]:
+        """Its queues' lines (in queue order) whose requirement it meets, kept until more
+        lines are made or its skills change."""
+        if self.lines_seen != lines_made:
+            self.lines = [
+                line
+                for queue in self.queues
+                for line in queue.lines.values()
+                if self.can_take(line.requirement)  # type: ignore[arg-type]
+            ]
+            self.lines_seen = lines_made
+        return self.lines
 
     def can_take(self, requirement: Requirement) -> bool:
         known = self.matches.get(requirement.id)
@@ -100,14 +118,20 @@ class QueueRecord:
     resume: dict[str, tuple[float, float, str]] = field(default_factory=dict)
     booked_slots: dict[int, int] = field(default_factory=dict)
     name: str = field(init=False)
+    # timer lanes of the rings after the first: (kind, previous ring's start, this one's)
+    relax_lanes: tuple[tuple[object, float, float], ...] = field(init=False)
 
     def __post_init__(self) -> None:
         self.name = self.config.name
+        self.relax_lanes = tuple(
+            (TimerKind.RELAX, ring.after, after.after)
+            for ring, after in zip(self.rings, self.rings[1:], strict=False)
+        )
 
     def line_for(self, requirement: Requirement) -> Line:
         line = self.lines.get(requirement.id)
         if line is None:
-            line = self.lines[requirement.id] = Line(requirement)
+            line = self.lines[requirement.id] = Line(requirement, self.name)
             # members answer once now, so routing decisions only read cached answers
             for agent in self.members.values():
                 agent.can_take(requirement)

@@ -10,9 +10,9 @@ from __future__ import annotations
 
 from frontdesk.acd import events as ev
 from frontdesk.acd.callbacks import Callbacks
-from frontdesk.acd.core import TimerKind
 from frontdesk.acd.records import AgentRecord, ContactRecord
 from frontdesk.acd.states import AgentState, AgentTrigger, ContactState, ContactTrigger
+from frontdesk.acd.timers import TimerKind
 
 _OFFERED = (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)
 
@@ -48,9 +48,10 @@ class Timed(Callbacks):
                 tired.append(agent)
             else:
                 self._agent_to(agent, AgentTrigger.MISS, f"missed {contact.id}")
-            until = self.now + queue.config.retry_missed_agent_after
+            retry_after = queue.config.retry_missed_agent_after
+            until = self.now + retry_after
             contact.skipped[agent.id] = until
-            self._schedule(until, TimerKind.SKIP_END, contact, until)
+            self._schedule(until, TimerKind.SKIP_END, contact, until, retry_after)
             self._note(contact, f"{agent.id} did not answer; skipped for this caller for now")
         contact.offered_to = tuple(a for a in contact.offered_to if a not in agents)
         if not contact.offered_to and contact.state in _OFFERED:
@@ -73,8 +74,7 @@ class Timed(Callbacks):
             return
         if isinstance(target, AgentRecord):
             if target.state is AgentState.WRAP_UP and target.wrap_serial == check:
-                self._agent_to(target, AgentTrigger.WRAP_DONE, "wrap-up time over")
-                self._agent_free(target)
+                self._becomes_free(target, AgentTrigger.WRAP_DONE, "wrap-up time over")
             return
         assert isinstance(target, ContactRecord)
         contact = target
