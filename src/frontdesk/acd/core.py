@@ -70,7 +70,6 @@ class EngineCore:
         self._decisions: list[ev.Decision] = []
         self._timers = TimerQueue()
         self._contact_seq = 0
-        self.lines_made = 0
         self._push_seq = 0
         self.now = clock.now()
 
@@ -206,10 +205,7 @@ class EngineCore:
             self._emit(ev.PreferenceWidened(self.now, contact.id, queue.name, preferred, why))
         requirement = contact.requirement
         assert requirement is not None
-        line = queue.lines.get(requirement.id)
-        if line is None:
-            line = queue.line_for(requirement)
-            self.lines_made += 1  # agents rebuild their lists of lines they can take
+        line = queue.lines.get(requirement.id) or queue.line_for(requirement)
         line.push(contact, self._push_seq)
         queue.in_line += 1
 

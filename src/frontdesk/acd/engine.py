@@ -98,15 +98,7 @@ class RoutingEngine(Timed):
         for queue in queues:
             queue.member_index[spec.id] = len(queue.member_index)
             queue.members[spec.id] = agent
-        self._learn_matches(agent)
-
-    @staticmethod
-    def _learn_matches(agent: AgentRecord) -> None:
-        """Answers every requirement in use in the agent's queues now, not while routing."""
-        for queue in agent.queues:
-            for line in queue.lines.values():
-                if line.requirement is not None:
-                    agent.can_take(line.requirement)
+        agent.list_lines()
 
     @staticmethod
     def _attributes(spec: AgentSpec) -> dict[str, int | float | str | bool | frozenset[str]]:
@@ -124,8 +116,7 @@ class RoutingEngine(Timed):
         validate_agent(spec)
         agent.spec, agent.attrs = spec, self._attributes(spec)
         agent.matches.clear()
-        agent.lines_seen = -1
-        self._learn_matches(agent)
+        agent.list_lines()
         self._agent_free(agent)
         return self._take_decisions()
 

@@ -42,7 +42,7 @@ class Matching(EngineCore):
             if best is not None:
                 best_key = best.key
                 heads.append((best_key, best.id, best.queue.name))
-        for line in agent.lines_it_can_take(self.lines_made):
+        for line in agent.lines:
             if not line.live:
                 continue
             entry = line.heap[0]

@@ -30,27 +30,23 @@ class AgentRecord:
     call: ContactRecord | None = None
     call_queue: QueueRecord | None = None
     wrap_serial: int = 0
-    # the lines of its queues whose requirement it meets, as of `lines_seen` lines made
+    # the lines of its queues whose requirement it meets (see list_lines)
     lines: list[Line] = field(default_factory=list)
-    lines_seen: int = -1
     listed: bool = False  # in its queues' idle lists
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
         self.id = self.spec.id
 
-    def lines_it_can_take(self, lines_made: int) -> list[Line]:
-        """Its queues' lines (in queue order) whose requirement it meets, kept until more
-        lines are made or its skills change."""
-        if self.lines_seen != lines_made:
-            self.lines = [
-                line
-                for queue in self.queues
-                for line in queue.lines.values()
-                if self.can_take(line.requirement)  # type: ignore[arg-type]
-            ]
-            self.lines_seen = lines_made
-        return self.lines
+    def list_lines(self) -> None:
+        """Lists its queues' lines (in queue order) whose requirement it meets; called when
+        it joins, when its skills change and when one of its queues gets a new line."""
+        self.lines = [
+            line
+            for queue in self.queues
+            for line in queue.lines.values()
+            if self.can_take(line.requirement)  # type: ignore[arg-type]
+        ]
 
     def can_take(self, requirement: Requirement) -> bool:
         known = self.matches.get(requirement.id)
@@ -132,9 +128,10 @@ class QueueRecord:
         line = self.lines.get(requirement.id)
         if line is None:
             line = self.lines[requirement.id] = Line(requirement, self.name)
-            # members answer once now, so routing decisions only read cached answers
+            # members answer once now, so routing decisions only read what is listed
             for agent in self.members.values():
-                agent.can_take(requirement)
+                if agent.can_take(requirement):
+                    agent.list_lines()
         return line
 
     def ring_reached(self, ring: int, base: float, now: float) -> int:
