@@ -1,0 +1,239 @@
+"""Reading the CRM: the caller profile behind a number, and single records by id.
+
+`read_profile` is the hot path of every inbound call. It costs one indexed query for a number
+nobody knows, and at most six for a known caller (number to contact and account, the contact's
+numbers, products, open cases, recent interactions, facts), each a descent of an index on the
+contact and a short range scan. Statements are built once at import, so SQLAlchemy compiles
+each of them once and then only binds parameters.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, Row, bindparam, or_, select
+
+from frontdesk.crm.model import (
+    Account,
+    CallerProfile,
+    Case,
+    CaseEvent,
+    CaseEventKind,
+    CaseStatus,
+    Contact,
+    Direction,
+    Fact,
+    Interaction,
+    Outcome,
+    Product,
+)
+from frontdesk.crm.schema import (
+    accounts,
+    case_events,
+    cases,
+    contacts,
+    facts,
+    interactions,
+    numbers,
+    products,
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ProfilePolicy:
+    """How much history a profile carries."""
+
+    case_days: float = 30.0  # open or pending cases updated within this many days
+    max_cases: int = 5
+    max_interactions: int = 5
+    fact_grace_s: float = 86_400.0  # facts stay for a day after their window ends
+
+
+_CONTACT_BY_NUMBER = (
+    select(
+        contacts,
+        accounts.c.id.label("a_id"),
+        accounts.c.external_id.label("a_external_id"),
+        accounts.c.name.label("a_name"),
+        accounts.c.tier.label("a_tier"),
+        accounts.c.owner.label("a_owner"),
+        accounts.c.team.label("a_team"),
+    )
+    .select_from(numbers.join(contacts, contacts.c.id == numbers.c.contact_id))
+    .outerjoin(accounts, accounts.c.id == contacts.c.account_id)
+    .where(numbers.c.number == bindparam("number"))
+)
+_NUMBERS_OF = (
+    select(numbers.c.number)
+    .where(numbers.c.contact_id == bindparam("cid"))
+    .order_by(numbers.c.position, numbers.c.number)
+)
+_PRODUCTS_OF = (
+    select(products.c.code, products.c.name)
+    .where(products.c.account_id == bindparam("aid"))
+    .order_by(products.c.code)
+)
+_OPEN_CASES_OF = (
+    select(cases)
+    .where(
+        cases.c.contact_id == bindparam("cid"),
+        cases.c.updated_at >= bindparam("since"),
+        cases.c.status != CaseStatus.CLOSED.value,
+    )
+    .order_by(cases.c.updated_at.desc())
+    .limit(bindparam("n"))
+)
+_INTERACTIONS_OF = (
+    select(interactions)
+    .where(interactions.c.contact_id == bindparam("cid"))
+    .order_by(interactions.c.at.desc(), interactions.c.id.desc())
+    .limit(bindparam("n"))
+)
+_FACTS_OF = (
+    select(facts)
+    .where(
+        facts.c.contact_id == bindparam("cid"),
+        or_(facts.c.ends_at.is_(None), facts.c.ends_at >= bindparam("since")),
+    )
+    .order_by(facts.c.starts_at, facts.c.id)
+)
+
+
+def read_profile(
+    conn: Connection, number: str, now: float, policy: ProfilePolicy
+) -> CallerProfile | None:
+    """The profile of the contact who owns `number` (E.164), or None if nobody does."""
+    head = conn.execute(_CONTACT_BY_NUMBER, {"number": number}).first()
+    if head is None:
+        return None
+    cid = head.id
+    own_numbers = tuple(conn.execute(_NUMBERS_OF, {"cid": cid}).scalars())
+    account: Account | None = None
+    product_list: tuple[Product, ...] = ()
+    if head.a_id is not None:
+        account = Account(
+            head.a_id, head.a_name, head.a_tier, head.a_owner, head.a_team, head.a_external_id
+        )
+        rows = conn.execute(_PRODUCTS_OF, {"aid": head.a_id})
+        product_list = tuple(Product(code, name) for code, name in rows)
+    case_since = now - policy.case_days * 86_400.0
+    open_cases = conn.execute(
+        _OPEN_CASES_OF, {"cid": cid, "since": case_since, "n": policy.max_cases}
+    )
+    recent = conn.execute(_INTERACTIONS_OF, {"cid": cid, "n": policy.max_interactions})
+    current = conn.execute(_FACTS_OF, {"cid": cid, "since": now - policy.fact_grace_s})
+    return CallerProfile(
+        number=number,
+        contact=contact_from_row(head, own_numbers),
+        account=account,
+        products=product_list,
+        open_cases=tuple(case_from_row(r) for r in open_cases),
+        recent_interactions=tuple(interaction_from_row(r) for r in recent),
+        facts=tuple(fact_from_row(r) for r in current),
+    )
+
+
+def contact_from_row(row: Row[Any], own_numbers: tuple[str, ...]) -> Contact:
+    return Contact(
+        id=row.id,
+        first_name=row.first_name,
+        last_name=row.last_name,
+        numbers=own_numbers,
+        account_id=row.account_id,
+        language=row.language,
+        email=row.email,
+        notes=row.notes,
+        external_id=row.external_id,
+    )
+
+
+def account_from_row(row: Row[Any]) -> Account:
+    return Account(row.id, row.name, row.tier, row.owner, row.team, row.external_id)
+
+
+def case_from_row(row: Row[Any]) -> Case:
+    return Case(
+        id=row.id,
+        topic=row.topic,
+        status=CaseStatus(row.status),
+        opened_at=row.opened_at,
+        updated_at=row.updated_at,
+        contact_id=row.contact_id,
+        account_id=row.account_id,
+        closed_at=row.closed_at,
+        external_id=row.external_id,
+    )
+
+
+def interaction_from_row(row: Row[Any]) -> Interaction:
+    return Interaction(
+        id=row.id,
+        call_id=row.call_id,
+        at=row.at,
+        direction=Direction(row.direction),
+        outcome=Outcome(row.outcome),
+        contact_id=row.contact_id,
+        number=row.number,
+        queue=row.queue,
+        agent=row.agent,
+        duration_s=row.duration_s,
+        notes=row.notes,
+        recording=row.recording,
+    )
+
+
+def fact_from_row(row: Row[Any]) -> Fact:
+    return Fact(
+        id=row.id,
+        kind=row.kind,
+        summary=row.summary,
+        starts_at=row.starts_at,
+        ends_at=row.ends_at,
+        data=json.loads(row.data),
+        contact_id=row.contact_id,
+        account_id=row.account_id,
+    )
+
+
+def read_contact(conn: Connection, contact_id: int) -> Contact | None:
+    row = conn.execute(select(contacts).where(contacts.c.id == contact_id)).first()
+    if row is None:
+        return None
+    own = tuple(conn.execute(_NUMBERS_OF, {"cid": contact_id}).scalars())
+    return contact_from_row(row, own)
+
+
+def read_account(conn: Connection, account_id: int) -> Account | None:
+    row = conn.execute(select(accounts).where(accounts.c.id == account_id)).first()
+    return account_from_row(row) if row is not None else None
+
+
+def read_case(conn: Connection, case_id: int) -> Case | None:
+    row = conn.execute(select(cases).where(cases.c.id == case_id)).first()
+    return case_from_row(row) if row is not None else None
+
+
+def read_case_history(conn: Connection, case_id: int) -> tuple[CaseEvent, ...]:
+    query = (
+        select(case_events)
+        .where(case_events.c.case_id == case_id)
+        .order_by(case_events.c.at, case_events.c.id)
+    )
+    return tuple(
+        CaseEvent(
+            case_id=r.case_id,
+            at=r.at,
+            kind=CaseEventKind(r.kind),
+            status=CaseStatus(r.status) if r.status is not None else None,
+            text=r.text,
+            by=r.by,
+        )
+        for r in conn.execute(query)
+    )
+
+
+def read_interaction(conn: Connection, interaction_id: int) -> Interaction | None:
+    row = conn.execute(select(interactions).where(interactions.c.id == interaction_id)).first()
+    return interaction_from_row(row) if row is not None else None
