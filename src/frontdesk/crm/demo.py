@@ -88,7 +88,7 @@ def _load_contact(
     for item in person.get("interactions", []):
         fields = {k: v for k, v in item.items() if k != "days_ago"}
         w.record_interaction(
-            f"demo-{person['id']}-{item['days_ago']}d",
+            f"{person['id']}-call-{item['days_ago']}d",
             at=now - float(item["days_ago"]) * _DAY,
             contact_id=contact.id,
             number=contact.numbers[0] if contact.numbers else None,
