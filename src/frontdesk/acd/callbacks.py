@@ -93,7 +93,7 @@ class Callbacks(Exits):
         self._enter_line(contact, contact.queue)
 
     def _dial(self, contact: ContactRecord, agent: AgentRecord) -> None:
-        contact.offered_to = (agent,)
+        contact.offered_to = agent.alone
         self._contact_to(contact, ContactTrigger.ACCEPT)
         self._agent_to(agent, AgentTrigger.ANSWER, f"calling back {contact.id}")
         agent.call, agent.call_queue, agent.call_started = contact, contact.queue, self.now

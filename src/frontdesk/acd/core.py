@@ -108,7 +108,7 @@ class EngineCore:
 
     def _note(self, contact: ContactRecord, text: str, *args: object) -> None:
         """Records a fact about a contact; `text` is a format string filled in when read."""
-        contact.notes.append(Fact(self.now, text, args))
+        contact.notes.append(Fact(self.now, text, *args))
 
     def _add_note(self, contact: ContactRecord, note: Note) -> None:
         contact.notes.append(note)

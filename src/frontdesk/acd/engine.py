@@ -249,7 +249,7 @@ class RoutingEngine(Timed):
             wait = self.now - contact.arrived_at
             queue = contact.queue
             queue.history.record_wait(wait, abandoned=False)
-            contact.offered_to = (agent,)
+            contact.offered_to = agent.alone
             self._emit(
                 ev.ContactAnswered(
                     self.now,

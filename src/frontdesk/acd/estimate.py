@@ -27,7 +27,10 @@ class QueueHistory:
 
     def __init__(self, size: int) -> None:
         self._handles: deque[float] = deque()
-        self._waits: deque[tuple[float, bool]] = deque()
+        # two deques rather than (wait, abandoned) pairs: floats and bools are not objects the
+        # garbage collector has to walk
+        self._waits: deque[float] = deque()
+        self._abandoned: deque[bool] = deque()
         self._size = size
         self._handle_sum = 0.0
         self._wait_sum = 0.0
@@ -41,15 +44,15 @@ class QueueHistory:
             self._handle_sum -= self._handles.popleft()
 
     def record_wait(self, seconds: float, abandoned: bool) -> None:
-        self._waits.append((seconds, abandoned))
+        self._waits.append(seconds)
+        self._abandoned.append(abandoned)
         self._wait_sum += seconds
         self._abandons += abandoned
         if not abandoned:
             self.last_served_wait = seconds
         if len(self._waits) > self._size:
-            old, was_abandon = self._waits.popleft()
-            self._wait_sum -= old
-            self._abandons -= was_abandon
+            self._wait_sum -= self._waits.popleft()
+            self._abandons -= self._abandoned.popleft()
 
     @property
     def handle_samples(self) -> int:

@@ -7,7 +7,7 @@ ring matched, the strategy's score); the sentences are only written when someone
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import NamedTuple
+from typing import Any, NamedTuple, cast
 
 
 @dataclass(frozen=True, slots=True)
@@ -18,8 +18,12 @@ class Candidate:
     score: str
 
 
+SortKey = tuple[int, float, int]
 # a head of line an agent compared: ((-priority, entry time, arrival), contact id, queue)
-HeadOfLine = tuple[tuple[int, float, int], str, str]
+HeadOfLine = tuple[SortKey, str, str]
+# the heads an agent compared, flat (key, contact id, queue, key, ...): one tuple per offer
+# instead of one per head, since every object kept is one more for the garbage collector
+FlatHeads = tuple[object, ...]
 
 
 class Assignment(NamedTuple):
@@ -37,19 +41,33 @@ class Assignment(NamedTuple):
     requirement: str
     strategy: str
     score: str
-    candidates: tuple[Candidate, ...] | tuple[HeadOfLine, ...]
+    candidates: tuple[Candidate, ...] | FlatHeads
     preferred: bool = False
 
 
-class Fact(NamedTuple):
-    """Something that happened to a contact; `text` is formatted with `args` when read."""
+class Fact(tuple[Any, ...]):
+    """Something that happened to a contact, as one flat tuple (at, text, *args); `text` is
+    a format string filled with the args only when someone asks."""
 
-    at: float
-    text: str
-    args: tuple[object, ...] = ()
+    __slots__ = ()
+
+    def __new__(cls, at: float, text: str, *args: object) -> Fact:
+        return tuple.__new__(cls, (at, text, *args))
+
+    @property
+    def at(self) -> float:
+        return cast(float, self[0])
+
+    @property
+    def text(self) -> str:
+        return cast(str, self[1])
+
+    @property
+    def args(self) -> tuple[object, ...]:
+        return self[2:]
 
     def render(self) -> str:
-        return self.text.format(*self.args) if self.args else self.text
+        return self.text.format(*self.args) if len(self) > 2 else self.text
 
 
 Note = Assignment | Fact
@@ -61,10 +79,6 @@ def _who(agents: tuple[str, ...]) -> str:
     return "all of " + ", ".join(agents) + " at once (ring-all)"
 
 
-def _order(item: Candidate | HeadOfLine) -> tuple[int, float, int]:
-    return item[0] if isinstance(item, tuple) else (0, 0.0, 0)
-
-
 def _candidate(item: Candidate | HeadOfLine) -> str:
     if isinstance(item, Candidate):
         return f"{item.who} ({item.score})"
@@ -72,12 +86,17 @@ def _candidate(item: Candidate | HeadOfLine) -> str:
     return f"{contact_id} ({queue}, priority {-key[0]}, waiting since t={key[1]:.1f}s)"
 
 
+def heads_compared(flat: FlatHeads) -> list[HeadOfLine]:
+    """The (key, contact id, queue) triples of an agent-free offer's flat record."""
+    return [cast(HeadOfLine, flat[i : i + 3]) for i in range(0, len(flat), 3)]
+
+
 def render_assignment(note: Assignment, contact_id: str, limit: int = 5) -> str:
-    shown = (
-        sorted(note.candidates, key=_order)[:limit]
-        if note.trigger == "agent-free"
-        else (note.candidates[:limit])
-    )
+    shown: list[HeadOfLine] | tuple[Candidate, ...]
+    if note.trigger == "agent-free":
+        shown = sorted(heads_compared(note.candidates), key=lambda head: head[0])[:limit]
+    else:
+        shown = cast(tuple[Candidate, ...], note.candidates)[:limit]
     others = "; ".join(_candidate(c) for c in shown)
     rule = (
         f"as the caller's preferred agent ({note.requirement})"

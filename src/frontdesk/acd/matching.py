@@ -15,7 +15,7 @@ from __future__ import annotations
 
 from frontdesk.acd import events as ev
 from frontdesk.acd.core import EngineCore
-from frontdesk.acd.explain import Assignment, Candidate, HeadOfLine
+from frontdesk.acd.explain import Assignment, Candidate
 from frontdesk.acd.lines import SortKey
 from frontdesk.acd.model import Strategy
 from frontdesk.acd.records import AgentRecord, ContactRecord
@@ -36,12 +36,12 @@ class Matching(EngineCore):
         agent_id = agent.id
         best: ContactRecord | None = None
         best_key: SortKey | None = None
-        heads: list[HeadOfLine] = []
+        heads: list[object] = []  # flat: key, contact id, queue, key, ... (see FlatHeads)
         if agent.preferred.live:
             best = agent.preferred.head_for(agent_id, now)
             if best is not None:
                 best_key = best.key
-                heads.append((best_key, best.id, best.queue.name))
+                heads += (best_key, best.id, best.queue.name)
         for line in agent.lines:
             if not line.live:
                 continue
@@ -54,12 +54,12 @@ class Matching(EngineCore):
                     continue
                 head = found
             key = head.key
-            heads.append((key, head.id, line.queue_name))
+            heads += (key, head.id, line.queue_name)
             if best_key is None or key < best_key:
                 best, best_key = head, key
         if best is None:
             return
-        self._offer(best, (agent,), self._agent_free_note(agent, best, heads))
+        self._offer(best, agent.alone, self._agent_free_note(agent, best, heads))
 
     def _becomes_free(self, agent: AgentRecord, trigger: AgentTrigger, reason: str) -> None:
         """The agent becomes available and is offered the best caller it can take; it is
@@ -69,7 +69,7 @@ class Matching(EngineCore):
         self._list_idle(agent)
 
     def _agent_free_note(
-        self, agent: AgentRecord, chosen: ContactRecord, heads: list[HeadOfLine]
+        self, agent: AgentRecord, chosen: ContactRecord, heads: list[object]
     ) -> Assignment:
         requirement = chosen.requirement
         assert requirement is not None
@@ -77,7 +77,7 @@ class Matching(EngineCore):
         return Assignment(
             self.now,
             chosen.queue.name,
-            (agent.id,),
+            agent.id_alone,
             "agent-free",
             chosen.ring,
             f"asked for {agent.id}" if preferred else requirement.text,
@@ -99,7 +99,7 @@ class Matching(EngineCore):
                 note = Assignment(
                     self.now,
                     queue.name,
-                    (agent.id,),
+                    agent.id_alone,
                     "contact-ready",
                     contact.ring,
                     f"asked for {agent.id}",
@@ -108,7 +108,7 @@ class Matching(EngineCore):
                     (),
                     True,
                 )
-                self._offer(contact, (agent,), note)
+                self._offer(contact, agent.alone, note)
             return
         idle = queue.idle
         if not idle:

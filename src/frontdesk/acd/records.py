@@ -34,9 +34,14 @@ class AgentRecord:
     lines: list[Line] = field(default_factory=list)
     listed: bool = False  # in its queues' idle lists
     id: str = field(init=False)
+    # itself and its id as one-element tuples, made once: an offer to one agent needs both
+    alone: tuple[AgentRecord] = field(init=False)
+    id_alone: tuple[str] = field(init=False)
 
     def __post_init__(self) -> None:
         self.id = self.spec.id
+        self.alone = (self,)
+        self.id_alone = (self.id,)
 
     def list_lines(self) -> None:
         """Lists its queues' lines (in queue order) whose requirement it meets; called when
@@ -71,7 +76,7 @@ class ContactRecord:
     ring_base: float = 0.0
     requirement: Requirement | None = None
     preferred_until: float = 0.0
-    skipped: dict[str, float] = field(default_factory=dict)
+    skipped: dict[str, float] | None = None  # agent id -> until when (made on a first miss)
     offered_to: tuple[AgentRecord, ...] = ()
     offer_serial: int = 0
     number: str = ""
@@ -91,6 +96,8 @@ class ContactRecord:
         return self.number != ""
 
     def skips(self, agent_id: str, now: float) -> bool:
+        if self.skipped is None:
+            return False
         until = self.skipped.get(agent_id)
         return until is not None and until > now
 

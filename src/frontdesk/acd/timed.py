@@ -50,6 +50,8 @@ class Timed(Callbacks):
                 self._agent_to(agent, AgentTrigger.MISS, f"missed {contact.id}")
             retry_after = queue.config.retry_missed_agent_after
             until = self.now + retry_after
+            if contact.skipped is None:
+                contact.skipped = {}
             contact.skipped[agent.id] = until
             self._schedule(until, TimerKind.SKIP_END, contact, until, retry_after)
             self._note(contact, f"{agent.id} did not answer; skipped for this caller for now")
@@ -118,9 +120,10 @@ class Timed(Callbacks):
             self._contact_ready(contact)
 
     def _end_skips(self, contact: ContactRecord) -> None:
-        for agent_id, until in list(contact.skipped.items()):
+        skipped = contact.skipped or {}
+        for agent_id, until in list(skipped.items()):
             if until <= self.now:
-                del contact.skipped[agent_id]
+                del skipped[agent_id]
         if contact.line is not None:
             self._contact_ready(contact)
 
