@@ -16,7 +16,7 @@ from frontdesk.sip.events import DialogConfirmed, DialogEnded, ResponseReceived,
 from frontdesk.sip.headers import NameAddr
 from frontdesk.sip.message import Request, Response
 from frontdesk.sip.timers import TimerHeap
-from frontdesk.sip.transaction import Peer, State, Transaction, TransactionLayer
+from frontdesk.sip.transaction import T1, Peer, State, Transaction, TransactionLayer
 from frontdesk.sip.uri import SipUri
 
 # Given the request that was challenged and the 401/407, returns the same request with
@@ -90,9 +90,15 @@ class ClientMixin:
         """Cancels a pending INVITE (§9.1): at once if a provisional came, else on the first."""
         state: ClientRequest = txn.user
         if txn.state is State.PROCEEDING:
-            self.txns.send_request(make_cancel(txn.request), txn.peer, now, ClientRequest())
+            self._send_cancel(txn, now)
         elif txn.state is State.CALLING:
             state.cancel_wanted = True
+
+    def _send_cancel(self, invite: Transaction, now: float) -> None:
+        self.txns.send_request(make_cancel(invite.request), invite.peer, now, ClientRequest())
+        # §9.1: with no final response 64*T1 after the CANCEL, the INVITE transaction is
+        # considered cancelled and destroyed (otherwise it would wait in Proceeding forever).
+        self.timers.schedule(now + 64 * T1, invite, "CANCEL_TIMEOUT")
 
     def bye(self, dialog: Dialog, now: float) -> None:
         if dialog.state is DialogState.TERMINATED:
@@ -151,7 +157,7 @@ class ClientMixin:
         if status < 200:
             if state.cancel_wanted:
                 state.cancel_wanted = False
-                self.txns.send_request(make_cancel(txn.request), txn.peer, now, ClientRequest())
+                self._send_cancel(txn, now)
             if tag is None or status == 100:
                 return None
             early = state.early.get(tag)

@@ -323,7 +323,7 @@ class CSeq:
 def parse_cseq(text: str) -> CSeq:
     number, _, method = text.strip().partition(" ")
     method = method.strip()
-    if not number.isdigit() or len(number) > 10 or not is_token(method):
+    if not _is_number(number) or len(number) > 10 or not is_token(method):
         raise SipParseError(f"bad CSeq '{text.strip()}'")
     seq = int(number)
     if seq >= 2**31:
@@ -331,8 +331,13 @@ def parse_cseq(text: str) -> CSeq:
     return CSeq(seq, method)
 
 
+def _is_number(text: str) -> bool:
+    # str.isdigit alone accepts '²' and other characters int() refuses.
+    return text.isascii() and text.isdigit()
+
+
 def parse_bounded_int(text: str, name: str, limit: int) -> int:
     value = text.strip()
-    if not value.isdigit() or len(value) > 12 or int(value) > limit:
+    if not _is_number(value) or len(value) > 12 or int(value) > limit:
         raise SipParseError(f"{name} '{value[:40]}' is not a whole number from 0 to {limit}")
     return int(value)

@@ -291,7 +291,7 @@ def _start_line(line: str) -> tuple[Message, MessageError | None]:
         if len(parts) < 2 or parts[0].upper() != "SIP/2.0":
             raise SipParseError(f"bad status line '{line[:60]}'")
         code = parts[1]
-        if len(code) != 3 or not code.isdigit() or not 100 <= int(code) <= 699:
+        if len(code) != 3 or not (code.isascii() and code.isdigit()) or not 100 <= int(code) <= 699:
             raise SipParseError(f"bad status code in '{line[:60]}'")
         return Response(int(code), parts[2] if len(parts) == 3 else ""), None
     parts = line.split(" ")

@@ -93,7 +93,7 @@ class Registrar:
         text = contact.param("expires")
         expires = default
         if text is not None:
-            if not text.isdigit() or len(text) > 10:
+            if not (text.isascii() and text.isdigit()) or len(text) > 10:
                 raise RegistrationError(f"bad expires parameter '{text}'", 400)
             expires = int(text)
         if 0 < expires < self.min_expires:

@@ -75,6 +75,7 @@ class Input(Enum):
     TIMER_K = auto()
     TIMER_L = auto()
     TIMER_M = auto()
+    CANCEL_TIMEOUT = auto()  # 64*T1 after our CANCEL and still no final response (§9.1)
     TRANSPORT_ERROR = auto()
 
 
@@ -137,12 +138,13 @@ TABLE: dict[tuple[Kind, State, Input], tuple[State, tuple[Action, ...]]] = {
     (_IC, S.CALLING, I.TIMER_A): (S.CALLING, (A.RESEND_REQUEST, A.START_A)),
     (_IC, S.CALLING, I.TIMER_B): (S.TERMINATED, (A.TIMEOUT_UP,)),
     (_IC, S.CALLING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
-    (_IC, S.CALLING, I.RESP_2XX): (S.ACCEPTED, (A.PASS_UP, A.START_M)),
-    (_IC, S.CALLING, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK, A.PASS_UP, A.START_D)),
+    (_IC, S.CALLING, I.RESP_2XX): (S.ACCEPTED, (A.START_M, A.PASS_UP)),
+    (_IC, S.CALLING, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK, A.START_D, A.PASS_UP)),
     (_IC, S.CALLING, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
     (_IC, S.PROCEEDING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
-    (_IC, S.PROCEEDING, I.RESP_2XX): (S.ACCEPTED, (A.PASS_UP, A.START_M)),
-    (_IC, S.PROCEEDING, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK, A.PASS_UP, A.START_D)),
+    (_IC, S.PROCEEDING, I.RESP_2XX): (S.ACCEPTED, (A.START_M, A.PASS_UP)),
+    (_IC, S.PROCEEDING, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK, A.START_D, A.PASS_UP)),
+    (_IC, S.PROCEEDING, I.CANCEL_TIMEOUT): (S.TERMINATED, (A.TIMEOUT_UP,)),
     (_IC, S.ACCEPTED, I.RESP_2XX): (S.ACCEPTED, (A.PASS_UP,)),
     (_IC, S.ACCEPTED, I.TIMER_M): (S.TERMINATED, ()),
     (_IC, S.COMPLETED, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK,)),
@@ -151,14 +153,14 @@ TABLE: dict[tuple[Kind, State, Input], tuple[State, tuple[Action, ...]]] = {
     (_NC, S.TRYING, I.TIMER_E): (S.TRYING, (A.RESEND_REQUEST, A.START_E)),
     (_NC, S.TRYING, I.TIMER_F): (S.TERMINATED, (A.TIMEOUT_UP,)),
     (_NC, S.TRYING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
-    (_NC, S.TRYING, I.RESP_2XX): (S.COMPLETED, (A.PASS_UP, A.START_K)),
-    (_NC, S.TRYING, I.RESP_ERROR): (S.COMPLETED, (A.PASS_UP, A.START_K)),
+    (_NC, S.TRYING, I.RESP_2XX): (S.COMPLETED, (A.START_K, A.PASS_UP)),
+    (_NC, S.TRYING, I.RESP_ERROR): (S.COMPLETED, (A.START_K, A.PASS_UP)),
     (_NC, S.TRYING, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
     (_NC, S.PROCEEDING, I.TIMER_E): (S.PROCEEDING, (A.RESEND_REQUEST, A.START_E)),
     (_NC, S.PROCEEDING, I.TIMER_F): (S.TERMINATED, (A.TIMEOUT_UP,)),
     (_NC, S.PROCEEDING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
-    (_NC, S.PROCEEDING, I.RESP_2XX): (S.COMPLETED, (A.PASS_UP, A.START_K)),
-    (_NC, S.PROCEEDING, I.RESP_ERROR): (S.COMPLETED, (A.PASS_UP, A.START_K)),
+    (_NC, S.PROCEEDING, I.RESP_2XX): (S.COMPLETED, (A.START_K, A.PASS_UP)),
+    (_NC, S.PROCEEDING, I.RESP_ERROR): (S.COMPLETED, (A.START_K, A.PASS_UP)),
     (_NC, S.PROCEEDING, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
     (_NC, S.COMPLETED, I.TIMER_K): (S.TERMINATED, ()),
 }
@@ -217,6 +219,10 @@ class Transaction:
 
     def __repr__(self) -> str:
         return f"<Transaction {self.kind.name} {self.state.name} {self.request.method}>"
+
+
+def _tu_input(status: int) -> Input:
+    return Input.TU_1XX if status < 200 else Input.TU_2XX if status < 300 else Input.TU_ERROR
 
 
 def response_input(status: int) -> Input:
@@ -281,13 +287,17 @@ class TransactionLayer:
         self.user.on_request(txn, request, now)
 
     def respond(self, txn: Transaction, response: Response, now: float) -> None:
+        tu_input = _tu_input(response.status)
+        if (txn.kind, txn.state, tu_input) not in TABLE:
+            return  # too late (a final response went already): keep retransmitting that one
         txn.last_response = response
         txn.wire_response = bytes(response)
-        status = response.status
-        tu_input = (
-            Input.TU_1XX if status < 200 else Input.TU_2XX if status < 300 else Input.TU_ERROR
-        )
         self.feed(txn, tu_input, now)
+
+    @staticmethod
+    def can_respond(txn: Transaction, status: int) -> bool:
+        """Whether the server transaction still takes a response with this status."""
+        return (txn.kind, txn.state, _tu_input(status)) in TABLE
 
     def find_server(self, request: Request, method: str) -> Transaction | None:
         return self.server.get(self.server_key(request, method))
@@ -330,10 +340,14 @@ class TransactionLayer:
         if entry is None:
             return
         txn.state, actions = entry
-        for action in actions:
-            self._run(txn, action, now)
-        if txn.state is State.TERMINATED:
-            self._forget(txn)
+        # Timers are started before the TU is called (PASS_UP comes last in the table): if the
+        # TU fails on a malformed header, the transaction still runs out and is forgotten.
+        try:
+            for action in actions:
+                self._run(txn, action, now)
+        finally:
+            if txn.state is State.TERMINATED:
+                self._forget(txn)
 
     def _run(self, txn: Transaction, action: Action, now: float) -> None:
         timers = self.timers

@@ -74,6 +74,10 @@ class SipUri:
             return False
         if unquote(self.user or "") != unquote(other.user or ""):
             return False
+        if unquote(self.password or "") != unquote(other.password or ""):
+            return False  # userinfo, passwords included, compares case-sensitively
+        if _header_set(self.headers) != _header_set(other.headers):
+            return False  # header components are never ignored
         mine = {k.lower(): unquote(v or "").lower() for k, v in self.params}
         theirs = {k.lower(): unquote(v or "").lower() for k, v in other.params}
         for key in ("user", "ttl", "method", "maddr", "transport"):
@@ -94,6 +98,11 @@ class SipUri:
         if self.headers:
             parts.append("?" + "&".join(f"{k}={v}" for k, v in self.headers))
         return "".join(parts)
+
+
+def _header_set(headers: tuple[tuple[str, str], ...]) -> set[tuple[str, str]]:
+    # Compared in any order, names case-insensitively, after decoding escapes.
+    return {(unquote(name).lower(), unquote(value)) for name, value in headers}
 
 
 Uri = SipUri | AbsoluteUri
@@ -117,7 +126,8 @@ def parse_host_port(text: str) -> tuple[str, int | None]:
             raise SipParseError(f"'{host}' is not a host name or address")
     if not rest:
         return host, None
-    if not rest.startswith(":") or not rest[1:].isdigit() or len(rest) > 6:
+    digits = rest[1:]
+    if not rest.startswith(":") or not (digits.isascii() and digits.isdigit()) or len(rest) > 6:
         raise SipParseError(f"bad port in '{text}'")
     port = int(rest[1:])
     if port > 65535:

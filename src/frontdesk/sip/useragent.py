@@ -115,9 +115,27 @@ class UserAgent(ClientMixin):
         except SipParseError as exc:
             # A header parsed lazily (a Contact, a Route...) turned out to be malformed.
             if isinstance(message, Request):
-                self._reject(message, exc.status if exc.status >= 400 else 400, str(exc), peer)
+                status = exc.status if exc.status >= 400 else 400
+                if not self._refuse_in_transaction(message, status, str(exc), now):
+                    self._reject(message, status, str(exc), peer)
             else:
                 self.events.append(MessageRejected(peer, None, str(exc)))
+
+    def _refuse_in_transaction(self, request: Request, status: int, why: str, now: float) -> bool:
+        """Answers a request that failed after its server transaction was made (a header
+        parsed late was malformed) through that transaction, so it completes and is forgotten
+        like any other; False when there is no such transaction."""
+        try:
+            txn = self.txns.find_server(request, request.method)
+        except SipParseError:
+            return False
+        if txn is None or txn.request is not request:
+            return False
+        if self.txns.can_respond(txn, status):
+            warning = why[:200].replace('"', "'")
+            self.reply(txn, status, headers={"Warning": f'399 frontdesk "{warning}"'}, now=now)
+            self.events.append(MessageRejected(txn.peer, status, why))
+        return True
 
     def handle_timer(self, now: float) -> None:
         self.timers.fire_due(now)
@@ -226,7 +244,11 @@ class UserAgent(ClientMixin):
         headers: Mapping[str, str | list[str]] | None = None,
         now: float = 0.0,
     ) -> Dialog | None:
-        """Answers a server transaction; a 1xx/2xx to an initial INVITE creates the dialog."""
+        """Answers a server transaction; a 1xx/2xx to an initial INVITE creates the dialog.
+        An answer that comes too late (after a final response, e.g. the 487 for a CANCEL)
+        is dropped and None is returned."""
+        if not self.txns.can_respond(txn, status):
+            return None
         request = txn.request
         dialog: Dialog | None = txn.user if isinstance(txn.user, Dialog) else None
         tag = dialog.local_tag if dialog is not None else None

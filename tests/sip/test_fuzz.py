@@ -1,0 +1,426 @@
+"""Property and fuzz tests of the SIP core: random and mutated messages never crash the parser
+or the user agent, and no transaction, dialog or timer outlives the time that should end it.
+
+Seeds are the RFC 4475 torture messages (/work/shared/data/rfc4475) and the messages two user
+agents exchange in a scripted call (INVITE with SDP, 100/180/200, ACK, re-INVITE, INFO, BYE,
+CANCEL, REGISTER, OPTIONS). Mutations delete, duplicate and swap lines, flip bytes, truncate,
+insert CR/LF/NUL/non-ASCII text, blow numbers up and drop headers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import random
+import re
+from pathlib import Path
+
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from wire import Node, Wire
+
+from frontdesk.sip import SipParseError
+from frontdesk.sip.dialog import LocalAddress
+from frontdesk.sip.events import DialogRequest, IncomingRequest, RequestTimedOut
+from frontdesk.sip.headers import parse_name_addr
+from frontdesk.sip.message import Request, Response, parse_message
+from frontdesk.sip.sdp import DEFAULT_CODECS, SdpError, SessionDescription, negotiate_answer
+from frontdesk.sip.transaction import Peer, Transaction
+from frontdesk.sip.uri import parse_sip_uri
+from frontdesk.sip.useragent import UserAgent
+
+RFC4475 = Path("/work/shared/data/rfc4475")
+SDP = (
+    b"v=0\r\no=- 20518 0 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
+    b"m=audio 11780 RTP/AVP 0 8 101\r\na=rtpmap:0 PCMU/8000\r\na=rtpmap:8 PCMA/8000\r\n"
+    b"a=rtpmap:101 telephone-event/8000\r\na=fmtp:101 0-15\r\na=ptime:20\r\na=sendrecv\r\n"
+)
+CALLER_SEED, CALLEE_SEED = 11, 22
+FUZZ = settings(
+    max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow], derandomize=True
+)
+
+
+# --- seeds -----------------------------------------------------------------------------------
+
+
+def _pair() -> tuple[Wire, Node, Node]:
+    wire = Wire()
+    return (
+        wire,
+        wire.node("127.0.0.1", 5061, CALLER_SEED),
+        wire.node("127.0.0.1", 5060, CALLEE_SEED),
+    )
+
+
+def _invite(caller: Node, callee: Node) -> Transaction:
+    request = caller.ua.new_request(
+        "INVITE",
+        parse_sip_uri(f"sip:100@{callee.host}:{callee.port}"),
+        parse_name_addr(f'"Alice" <sip:alice@{caller.host}:{caller.port}>'),
+        parse_name_addr(f"<sip:100@{callee.host}>"),
+        callee.peer(),
+        SDP,
+        "application/sdp",
+    )
+    return caller.ua.send(request, callee.peer(), 0.0)
+
+
+def _answer(node: Node, status: int, now: float) -> None:
+    for event in node.events:
+        last = (
+            event.txn.last_response if isinstance(event, IncomingRequest | DialogRequest) else None
+        )
+        if isinstance(event, IncomingRequest | DialogRequest) and (
+            last is None or last.status < 200
+        ):
+            node.ua.reply(event.txn, status, body=SDP, content_type="application/sdp", now=now)
+    node.events.clear()
+
+
+def _scripted_call() -> tuple[list[bytes], list[bytes]]:
+    """Runs calls to their end; returns what the callee and the caller received, in order."""
+    wire, caller, callee = _pair()
+    _invite(caller, callee)
+    wire.pump()
+    incoming = next(e for e in callee.events if isinstance(e, IncomingRequest))
+    callee.ua.reply(incoming.txn, 180, now=wire.now)
+    _answer(callee, 200, wire.now)
+    wire.run_until(1.0)
+    dialog = next(iter(caller.ua.dialogs.values()))
+    caller.ua.request_in_dialog(dialog, "INVITE", wire.now, SDP, "application/sdp")
+    wire.pump()
+    _answer(callee, 200, wire.now)
+    caller.ua.request_in_dialog(dialog, "INFO", wire.now, b"Signal=5\r\n", "application/dtmf-relay")
+    wire.pump()
+    _answer(callee, 200, wire.now)
+    caller.ua.bye(dialog, wire.now)
+    wire.run_until(wire.now + 1.0)
+    # A second call, cancelled while it rings.
+    pending = _invite(caller, callee)
+    wire.pump()
+    incoming = next(e for e in callee.events if isinstance(e, IncomingRequest))
+    callee.ua.reply(incoming.txn, 180, now=wire.now)
+    wire.pump()
+    caller.ua.cancel(pending, wire.now)
+    wire.run_until(wire.now + 1.0)
+    to_callee = [data for _, route, data in wire.log if route.endswith(f"->{callee.port}")]
+    to_caller = [data for _, route, data in wire.log if route.endswith(f"->{caller.port}")]
+    for method in ("REGISTER", "OPTIONS"):  # out-of-dialog requests of other kinds
+        request = caller.ua.new_request(
+            method,
+            parse_sip_uri("sip:127.0.0.1:5060"),
+            parse_name_addr("<sip:alice@127.0.0.1>"),
+            parse_name_addr("<sip:alice@127.0.0.1>"),
+            callee.peer(),
+            headers={"Expires": "3600"} if method == "REGISTER" else None,
+        )
+        to_callee.append(bytes(request))
+    return to_callee, to_caller
+
+
+TO_CALLEE, TO_CALLER = _scripted_call()
+TORTURE = [p.read_bytes() for p in sorted(RFC4475.glob("*.dat"))] if RFC4475.is_dir() else []
+SEEDS = TO_CALLEE + TO_CALLER + TORTURE
+
+
+def test_the_seed_corpus_is_what_the_tests_assume() -> None:
+    assert len(TORTURE) == 50, f"RFC 4475 messages missing from {RFC4475}"
+    methods = {data.split(b" ", 1)[0] for data in TO_CALLEE}
+    assert {b"INVITE", b"ACK", b"INFO", b"BYE", b"REGISTER", b"OPTIONS", b"CANCEL"} <= methods
+    statuses = {data.split(b" ", 2)[1] for data in TO_CALLER if data.startswith(b"SIP/2.0")}
+    assert {b"180", b"200", b"487"} <= statuses
+
+
+# --- mutations -------------------------------------------------------------------------------
+
+_INSERTS = [
+    b"\r", b"\n", b"\r\n", b"\x00", b" ", b"\t", b",", b";", b'"', b"<", b">", b":", b"%", b"%00",
+    "é".encode(), "\u2028".encode(), "²".encode(), b"\xff\xfe", b"\r\n\r\n",
+]  # fmt: skip
+_HEADERS = [
+    b"Via", b"From", b"To", b"Call-ID", b"CSeq", b"Contact", b"Content-Length", b"Max-Forwards",
+    b"Content-Type", b"Record-Route", b"Route", b"Expires", b"Require",
+]  # fmt: skip
+_NUMBER = re.compile(rb"\d+")
+
+
+def _mutate(data: bytes, op: int, a: int, b: int, choice: int) -> bytes:
+    lines = data.split(b"\r\n")
+    n = len(lines)
+    if op == 0:  # delete a line
+        del lines[a % n]
+    elif op == 1:  # duplicate a line
+        lines.insert(a % n, lines[a % n])
+    elif op == 2:  # swap two lines
+        i, j = a % n, b % n
+        lines[i], lines[j] = lines[j], lines[i]
+    elif op == 3 and data:  # flip one byte
+        raw = bytearray(data)
+        raw[a % len(raw)] ^= 1 + b % 255
+        return bytes(raw)
+    elif op == 4:  # truncate
+        return data[: a % (len(data) + 1)]
+    elif op == 5:  # insert a troublesome character
+        at = a % (len(data) + 1)
+        return data[:at] + _INSERTS[choice % len(_INSERTS)] + data[at:]
+    elif op == 6:  # a number becomes huge, negative or empty
+        numbers = list(_NUMBER.finditer(data))
+        if numbers:
+            found = numbers[a % len(numbers)]
+            new = [b"99999999999999999999999", b"-1", b"", b"4294967296", b"0", "\u00b2".encode(),
+                   "\u0663".encode(), b"1e3", b"0x10"][choice % 9]  # fmt: skip
+            return data[: found.start()] + new + data[found.end() :]
+    elif op == 7:  # drop every line of one header
+        name = _HEADERS[choice % len(_HEADERS)].lower()
+        lines = [line for line in lines if line.split(b":", 1)[0].strip().lower() != name]
+    elif op == 8:  # a header's value becomes noise
+        i = a % n
+        name, _, _ = lines[i].partition(b":")
+        lines[i] = name + b": " + bytes((b * 7 + k * 13) % 256 for k in range(choice % 40))
+    return b"\r\n".join(lines)
+
+
+_OPS = st.tuples(
+    st.integers(0, 8), st.integers(0, 10_000), st.integers(0, 10_000), st.integers(0, 100)
+)
+
+
+@st.composite
+def mutated(draw: st.DrawFn, seeds: list[bytes] = SEEDS) -> bytes:
+    data = draw(st.sampled_from(seeds))
+    for op in draw(st.lists(_OPS, min_size=1, max_size=4)):
+        data = _mutate(data, *op)
+    return data
+
+
+DATAGRAMS = st.one_of(st.binary(max_size=600), mutated(), mutated(), mutated())
+
+
+# --- helpers ---------------------------------------------------------------------------------
+
+
+def _ua(seed: int = CALLEE_SEED, port: int = 5060) -> UserAgent:
+    return UserAgent([LocalAddress("udp", "127.0.0.1", port)], random.Random(seed))
+
+
+def _app_answers(ua: UserAgent, status: int, now: float) -> None:
+    """The application answers every request it is handed (as the switchboard does)."""
+    for event in list(ua.events):
+        if isinstance(event, IncomingRequest | DialogRequest):
+            ua.reply(event.txn, status, body=SDP, content_type="application/sdp", now=now)
+    ua.events.clear()
+
+
+def _time_passes(ua: UserAgent, now: float) -> float:
+    """Fires every timer in order, the application hanging up what it still holds."""
+    for dialog in list(ua.dialogs.values()):
+        ua.bye(dialog, now)
+    for txn in list(ua.txns.client.values()):
+        if txn.request.method == "INVITE":
+            ua.cancel(txn, now)  # a call still ringing is given up
+    for _ in range(10_000):
+        deadline = ua.next_timer()
+        if deadline is None:
+            break
+        now = max(now, deadline)
+        ua.handle_timer(now)
+        _app_answers(ua, 500, now)
+    ua.handle_timer(now + 200)
+    return now
+
+
+def _assert_clean(ua: UserAgent) -> None:
+    assert ua.txns.live == 0, ua.txns.server | ua.txns.client
+    assert not ua.dialogs
+    assert ua.next_timer() is None and len(ua.timers) == 0
+
+
+# --- the parser ------------------------------------------------------------------------------
+
+
+def _read_everything(message: Request | Response) -> None:
+    """Every lazily parsed view of a message either works or raises SipParseError."""
+    for view in ("call_id", "cseq", "from_", "to", "vias", "top_via", "contacts", "content_type"):
+        with contextlib.suppress(SipParseError):
+            getattr(message, view)
+    for name in list(message.headers):
+        with contextlib.suppress(SipParseError):
+            message.get_all(name)
+    for name in ("Route", "Record-Route"):
+        with contextlib.suppress(SipParseError):
+            message.name_addrs(name)
+
+
+@FUZZ
+@given(DATAGRAMS, st.booleans())
+def test_parser_raises_only_sip_parse_errors(data: bytes, from_stream: bool) -> None:
+    try:
+        message = parse_message(data, body_from_stream=from_stream)
+    except SipParseError as exc:
+        assert 400 <= exc.status <= 599 and str(exc)
+        return
+    _read_everything(message)
+    again = parse_message(bytes(message), body_from_stream=True)  # what we would forward
+    assert type(again) is type(message) and again.body == message.body
+
+
+@pytest.mark.parametrize("name", [p.name for p in sorted(RFC4475.glob("*.dat"))])
+def test_every_prefix_of_a_torture_message_is_handled(name: str) -> None:
+    data = (RFC4475 / name).read_bytes()
+    ua = _ua()
+    for end in range(0, len(data), 7):
+        ua.receive(data[:end], Peer("udp", "192.0.2.9", 5099), 0.0)
+        _app_answers(ua, 404, 0.0)
+    _time_passes(ua, 0.0)
+    _assert_clean(ua)
+
+
+# --- the user agent --------------------------------------------------------------------------
+
+
+@FUZZ
+@given(st.lists(DATAGRAMS, min_size=1, max_size=5), st.sampled_from([200, 404, 486, 503]))
+def test_user_agent_survives_anything_and_forgets_it_in_time(
+    datagrams: list[bytes], status: int
+) -> None:
+    ua = _ua()
+    now = 0.0
+    for data in datagrams:
+        ua.receive(data, Peer("udp", "127.0.0.1", 5061), now)
+        _app_answers(ua, status, now)
+        now += 0.05
+    _time_passes(ua, now)
+    _assert_clean(ua)
+
+
+@st.composite
+def conversation(draw: st.DrawFn) -> tuple[str, list[bytes]]:
+    """Messages of the scripted call sent to one side in order, some of them mutated."""
+    side = draw(st.sampled_from(["callee", "caller"]))
+    original = TO_CALLEE if side == "callee" else TO_CALLER
+    out = []
+    for data in original[: draw(st.integers(1, len(original)))]:
+        if draw(st.integers(0, 3)) == 0:
+            for op in draw(st.lists(_OPS, min_size=1, max_size=3)):
+                data = _mutate(data, *op)
+        if draw(st.integers(0, 5)):  # some are lost
+            out.append(data)
+    return side, out
+
+
+@FUZZ
+@given(conversation(), st.sampled_from([200, 486]))
+def test_mutated_conversations_leave_nothing_behind(
+    case: tuple[str, list[bytes]], status: int
+) -> None:
+    side, datagrams = case
+    if side == "callee":
+        ua = _ua(CALLEE_SEED, 5060)
+        source = Peer("udp", "127.0.0.1", 5061)
+    else:
+        # The caller is rebuilt with the same seed, so its INVITE carries the same branch,
+        # tags and Call-ID as in the scripted call and the responses match its transaction.
+        wire, caller, callee = _pair()
+        del wire.nodes[(callee.host, callee.port)]
+        _invite(caller, callee)
+        ua = caller.ua
+        source = Peer("udp", "127.0.0.1", 5060)
+    now = 0.0
+    for data in datagrams:
+        now += 0.1
+        ua.handle_timer(now)
+        ua.receive(data, source, now)
+        _app_answers(ua, status, now)
+    _time_passes(ua, now)
+    _assert_clean(ua)
+
+
+def test_a_cancelled_invite_that_never_gets_a_final_answer_is_given_up() -> None:
+    # RFC 3261 §9.1: without a final response 64*T1 after the CANCEL, the client transaction
+    # of the INVITE is destroyed.
+    wire, caller, callee = _pair()
+    del wire.nodes[(callee.host, callee.port)]
+    txn = _invite(caller, callee)
+    ringing = TO_CALLER[[d.split(b" ", 2)[1] for d in TO_CALLER].index(b"180")]
+    caller.ua.receive(ringing, callee.peer(), 0.1)
+    caller.ua.events.clear()
+    caller.ua.cancel(txn, 1.0)
+    assert any(d.startswith(b"CANCEL ") for d, _ in caller.ua.outgoing)
+    caller.ua.handle_timer(1.0 + 32.0 - 0.1)
+    assert caller.ua.txns.client.get(txn.key) is txn  # still waiting for a final response
+    caller.ua.handle_timer(1.0 + 32.0)
+    assert caller.ua.txns.live == 0  # the INVITE and the unanswered CANCEL are both gone
+    timed_out = [e.txn.request.method for e in caller.ua.events if isinstance(e, RequestTimedOut)]
+    assert sorted(timed_out) == ["CANCEL", "INVITE"]
+    _time_passes(caller.ua, 33.0)
+    _assert_clean(caller.ua)
+
+
+def test_a_late_answer_after_cancel_changes_nothing() -> None:
+    # The agent picks up just as the caller cancels: the 487 stands, and its retransmissions
+    # stay a 487 (RFC 3261 §9.2, §17.2.1).
+    ua = _ua()
+    peer = Peer("udp", "127.0.0.1", 5061)
+    cancel = next(d for d in TO_CALLEE if d.startswith(b"CANCEL "))
+    invite = [d for d in TO_CALLEE if d.startswith(b"INVITE ")][-1]  # the one it cancels
+    ua.receive(invite, peer, 0.0)
+    incoming = next(e for e in ua.events if isinstance(e, IncomingRequest))
+    ua.receive(cancel, peer, 0.1)
+    assert [d.split(b" ", 2)[1] for d, _ in ua.outgoing][-2:] == [b"200", b"487"]
+    ua.outgoing.clear()
+    assert ua.reply(incoming.txn, 200, body=SDP, content_type="application/sdp", now=0.2) is None
+    assert not ua.dialogs
+    ua.handle_timer(1.0)  # Timer G: the final response is sent again
+    resent = [d for d, _ in ua.outgoing]
+    assert resent and all(d.startswith(b"SIP/2.0 487") for d in resent)
+    _time_passes(ua, 1.0)
+    _assert_clean(ua)
+
+
+# --- SDP on the answer path ------------------------------------------------------------------
+
+_SDP_SEEDS = [SDP] + [
+    d[d.find(b"\r\n\r\n") + 4 :] for d in TORTURE if b"\r\n\r\nv=0" in d
+]  # fmt: skip
+
+
+@FUZZ
+@given(mutated(_SDP_SEEDS) | st.binary(max_size=300))
+def test_offers_are_answered_or_refused_with_an_sdp_error(body: bytes) -> None:
+    try:
+        offer = SessionDescription.parse(body)
+        answer, media = negotiate_answer(offer, DEFAULT_CODECS, "192.0.2.1", 4000, 1, 1)
+    except SdpError as exc:
+        assert exc.status in (400, 488)
+        return
+    assert SessionDescription.parse(bytes(answer)) == answer
+    assert media.codec.payload_type is not None and 0 <= media.remote_port <= 65535
+
+
+# --- regressions found by the tests above ------------------------------------------------------
+
+
+def test_a_request_that_fails_after_its_transaction_exists_is_answered_through_it() -> None:
+    # "Require: a,,b" is only read by the UAS core checks, after the transaction was made.
+    invite = next(d for d in TO_CALLEE if d.startswith(b"INVITE "))
+    broken = invite.replace(b"\r\nCSeq: ", b"\r\nRequire: a,,b\r\nCSeq: ", 1)
+    ua = _ua()
+    peer = Peer("udp", "127.0.0.1", 5061)
+    ua.receive(broken, peer, 0.0)
+    assert [d.split(b" ", 2)[1] for d, _ in ua.outgoing] == [b"400"]
+    ua.receive(broken, peer, 0.3)  # a retransmission gets the same answer from the transaction
+    assert [d.split(b" ", 2)[1] for d, _ in ua.outgoing] == [b"400", b"400"]
+    _time_passes(ua, 0.3)
+    _assert_clean(ua)
+
+
+def test_a_2xx_with_an_unreadable_contact_does_not_pin_the_invite_transaction() -> None:
+    wire, caller, callee = _pair()
+    del wire.nodes[(callee.host, callee.port)]
+    _invite(caller, callee)
+    ok = next(d for d in TO_CALLER if d.startswith(b"SIP/2.0 200") and b"INVITE" in d)
+    broken = re.sub(rb"Contact: <[^>]*>", b"Contact: <sip:frontdesk@127/0.0.1>", ok)
+    caller.ua.receive(broken, callee.peer(), 0.1)
+    _time_passes(caller.ua, 0.1)
+    _assert_clean(caller.ua)
