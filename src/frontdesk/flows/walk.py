@@ -1,0 +1,204 @@
+"""Walks a flow without telephony, as `frontdesk flow test` does: plays the caller's keys,
+answers lookups from a CRM data file, and writes down what the caller hears and where the
+call ends up.
+
+The CRM file (YAML or JSON) has `contacts` keyed by E.164 number and optional `http`
+fixtures keyed by URL. Dates may be written relative to the walk's day — `today`,
+`today-1`, `today+2` — so a demo file stays true on any day.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import json
+import re
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from importlib import resources
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from frontdesk.clock import Clock
+from frontdesk.flows import actions as a
+from frontdesk.flows.context import call_context
+from frontdesk.flows.errors import FlowError
+from frontdesk.flows.model import Flow
+from frontdesk.flows.run import FlowRun
+from frontdesk.flows.steps import RunState
+
+DEMO_CRM_FILE = "crm_demo.yaml"
+_RELATIVE_DAY = re.compile(r"^today(?:([+-])(\d+))?$")
+MAX_ROUNDS = 200
+
+
+class CrmFileError(FlowError):
+    """A CRM data file for test walks cannot be read."""
+
+
+@dataclass(frozen=True, slots=True)
+class DemoCrm:
+    contacts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+    http: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
+
+    def by_number(self, number: str) -> Mapping[str, Any] | None:
+        return self.contacts.get(number)
+
+    def find(self, key: str) -> Mapping[str, Any] | None:
+        """A contact by number, or by account id (`account.id` or `account_number`)."""
+        if key in self.contacts:
+            return self.contacts[key]
+        for record in self.contacts.values():
+            account = record.get("account")
+            if isinstance(account, Mapping) and str(account.get("id")) == key:
+                return record
+            if str(record.get("account_number", "")) == key:
+                return record
+        return None
+
+
+def _resolve_days(value: Any, today: dt.date) -> Any:
+    if isinstance(value, str):
+        match = _RELATIVE_DAY.match(value.strip())
+        if match is None:
+            return value
+        sign, days = match.groups()
+        offset = int(days or 0) * (-1 if sign == "-" else 1)
+        return (today + dt.timedelta(days=offset)).isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _resolve_days(v, today) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_resolve_days(v, today) for v in value]
+    return value
+
+
+def parse_crm(text: str, today: dt.date, source: str) -> DemoCrm:
+    try:
+        data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
+    except (ValueError, yaml.YAMLError) as exc:
+        raise CrmFileError(f"{source}: cannot read the CRM data: {exc}") from None
+    if not isinstance(data, Mapping) or not isinstance(data.get("contacts", {}), Mapping):
+        raise CrmFileError(f"{source}: expected a mapping with 'contacts' keyed by number")
+    data = _resolve_days(data, today)
+    return DemoCrm(dict(data.get("contacts") or {}), dict(data.get("http") or {}))
+
+
+def load_crm(path: Path | None, today: dt.date) -> DemoCrm:
+    """A CRM data file, or the built-in demo one when `path` is None."""
+    if path is None:
+        text = resources.files("frontdesk.config").joinpath(DEMO_CRM_FILE).read_text("utf-8")
+        return parse_crm(text, today, DEMO_CRM_FILE)
+    try:
+        return parse_crm(path.read_text(encoding="utf-8"), today, str(path))
+    except OSError as exc:
+        raise CrmFileError(f"{path}: cannot read the file: {exc.strerror}") from None
+
+
+@dataclass(slots=True)
+class Walk:
+    lines: list[str] = field(default_factory=list)
+    actions: list[a.Action] = field(default_factory=list)
+    outcome: a.Action | None = None  # the hand-over or hang-up the walk ended on
+    path: list[str] = field(default_factory=list)
+    vars: dict[str, Any] = field(default_factory=dict)
+
+
+def describe(action: a.Action) -> str:
+    """One transcript line for an action."""
+    if isinstance(action, a.Say):
+        return f'hears ({action.language}): "{action.text}"'
+    if isinstance(action, a.Play):
+        return f"hears the recording {action.file}"
+    if isinstance(action, a.Enqueue):
+        skills = ", ".join(f"{name}>={level}" for name, level in action.skills) or "none"
+        return (
+            f"queued: {action.queue} (priority {action.priority}, language {action.language}, "
+            f"skills {skills}, preferred agent {action.preferred_agent or '-'})"
+        )
+    if isinstance(action, a.Voicemail):
+        return f"voicemail for {action.team} (up to {action.max_s} s)"
+    if isinstance(action, a.BookCallback):
+        when = "as soon as possible"
+        if action.not_before is not None and action.not_after is not None:
+            start = dt.datetime.fromtimestamp(action.not_before, dt.UTC).strftime("%Y-%m-%d %H:%M")
+            end = dt.datetime.fromtimestamp(action.not_after, dt.UTC).strftime("%H:%M")
+            when = f"between {start} and {end} UTC"
+        return f"callback booked: {action.queue}, {action.number or 'withheld'}, {when}"
+    if isinstance(action, a.Transfer):
+        return f"transferred to {action.kind} {action.to}"
+    if isinstance(action, a.Forward):
+        target = action.number or f"the mobile of {action.agent}"
+        return f"forwarded to {target} (rings {action.ring_s} s)"
+    if isinstance(action, a.SurveyRating):
+        return f"survey {action.survey}: rated {action.rating} of {action.scale}"
+    if isinstance(action, a.SetVar):
+        shown = json.dumps(action.value, ensure_ascii=False, default=str)
+        return f"set {action.name} = {shown if len(shown) <= 70 else shown[:67] + '...'}"
+    if isinstance(action, a.Hangup):
+        return f"hang up ({action.reason})"
+    if isinstance(action, a.Lookup):
+        return f"looks up {action.key} in {action.source}"
+    return f"waits for up to {action.max_digits} key(s)"
+
+
+def walk(
+    flow: Flow,
+    number: str,
+    keys: Sequence[str],
+    crm: DemoCrm,
+    clock: Clock,
+    agent_leaves: bool = False,
+) -> Walk:
+    """Runs `flow` for a call from `number`; each entry of `keys` answers one question
+    ("" is silence: a timeout). With `agent_leaves`, a queued or transferred caller is handed
+    back when the agent hangs up (to reach a post-call survey)."""
+    run = FlowRun(flow, call_context(number, crm.by_number(number), flow.languages), clock)
+    result = Walk()
+    remaining = list(keys)
+    pending = run.start()
+    for _ in range(MAX_ROUNDS):
+        result.actions.extend(pending)
+        result.lines.extend(describe(action) for action in pending if not _quiet(action))
+        if run.state is RunState.FINISHED or not pending:
+            break
+        last = pending[-1]
+        if isinstance(last, a.Say | a.Play):
+            pending = run.speech_done()
+        elif isinstance(last, a.CollectDigits):
+            if not remaining:
+                result.lines.append("waits for keys, but the test gave no more: the walk stops")
+                break
+            entry = remaining.pop(0)
+            result.lines.append(f"presses {entry}" if entry else "stays silent (timeout)")
+            pending = run.digits(entry) if entry else run.timeout()
+        elif isinstance(last, a.Lookup):
+            pending = _answer_lookup(run, last, crm, result)
+        elif agent_leaves and run.state is RunState.HANDED_OFF:
+            agent_leaves = False
+            result.lines.append("the agent hangs up; the caller is still on the line")
+            pending = run.agent_left()
+        else:
+            break
+    ends = (a.Enqueue, a.Voicemail, a.BookCallback, a.Transfer, a.Forward, a.Hangup)
+    finals = [action for action in result.actions if isinstance(action, ends)]
+    result.outcome = finals[-1] if finals else None
+    result.path, result.vars = list(run.path), dict(run.vars)
+    return result
+
+
+def _quiet(action: a.Action) -> bool:
+    return isinstance(action, a.CollectDigits)
+
+
+def _answer_lookup(run: FlowRun, lookup: a.Lookup, crm: DemoCrm, result: Walk) -> list[a.Action]:
+    if lookup.source == "crm":
+        record = crm.find(lookup.key)
+        result.lines.append("CRM finds a record" if record else "CRM finds nothing")
+        return run.lookup_result(record)
+    data = crm.http.get(lookup.key)
+    if data is None:
+        result.lines.append("no HTTP answer in this test walk (no fixture): the fallback")
+        return run.lookup_result(error="no fixture for this URL")
+    result.lines.append("HTTP source answers (fixture)")
+    return run.lookup_result(data)
