@@ -22,7 +22,6 @@ from frontdesk.acd.states import (
     TERMINAL_STATES,
     AgentState,
     AgentTrigger,
-    ContactState,
     ContactTrigger,
     agent_next,
     contact_next,
@@ -31,28 +30,27 @@ from frontdesk.acd.timers import TimerKind, TimerQueue
 from frontdesk.clock import Clock
 
 _AVAILABLE = AgentState.AVAILABLE
+_new_tuple = tuple.__new__
 _WORKING_OFF = (AgentState.LOGGED_OUT, AgentState.ON_BREAK)
-# enum .value is a descriptor call; the hot path reads these plain dicts instead
-_AGENT_STATE = {state: state.value for state in AgentState}
-_AGENT_TRIGGER = {trigger: trigger.value for trigger in AgentTrigger}
-_CONTACT_STATE = {state: state.value for state in ContactState}
-# the tables themselves, read directly on the hot path; the functions word the refusals
-_AGENT_NEXT = AGENT_TRANSITIONS
-_CONTACT_NEXT = CONTACT_TRANSITIONS
 
 
-def _staffing_delta(old: AgentState, new: AgentState) -> tuple[int, int]:
-    """How a transition changes a queue's (logged in, working) counts."""
+def _staffing_delta(old: AgentState, new: AgentState) -> tuple[int, int] | None:
+    """How a transition changes a queue's (logged in, working) counts, None if not at all."""
     logged = (old is AgentState.LOGGED_OUT) - (new is AgentState.LOGGED_OUT)
     working = (old in _WORKING_OFF) - (new in _WORKING_OFF)
-    return logged, working
+    return (logged, working) if logged or working else None
 
 
-_STAFFING_DELTAS = {
-    (old, new): delta
-    for old in AgentState
-    for new in AgentState
-    if (delta := _staffing_delta(old, new)) != (0, 0)
+# The transition tables, with what the hot path needs precomputed: the new state, the staffing
+# change or whether the contact closes, and the names the events carry (enum .value is a
+# descriptor call). agent_next / contact_next word the refusals.
+_AGENT_MOVES = {
+    (old, trigger): (new, _staffing_delta(old, new), old.value, new.value, trigger.value)
+    for (old, trigger), new in AGENT_TRANSITIONS.items()
+}
+_CONTACT_MOVES = {
+    (old, trigger): (new, new in TERMINAL_STATES, new.value)
+    for (old, trigger), new in CONTACT_TRANSITIONS.items()
 }
 
 
@@ -108,7 +106,7 @@ class EngineCore:
 
     def _note(self, contact: ContactRecord, text: str, *args: object) -> None:
         """Records a fact about a contact; `text` is a format string filled in when read."""
-        contact.notes.append(Fact(self.now, text, *args))
+        contact.notes.append(_new_tuple(Fact, (self.now, text, *args)))  # Fact(...) sans a frame
 
     def _add_note(self, contact: ContactRecord, note: Note) -> None:
         contact.notes.append(note)
@@ -122,7 +120,11 @@ class EngineCore:
         queues at once unless `listed` is False: then the caller must call `_list_idle` (after
         offering it a caller, which usually spares listing and unlisting it)."""
         old = agent.state
-        new = _AGENT_NEXT.get((old, trigger)) or agent_next(agent.id, old, trigger)
+        move = _AGENT_MOVES.get((old, trigger))
+        if move is None:
+            agent_next(agent.id, old, trigger)  # not in the table: raises, saying what is allowed
+        assert move is not None
+        new, deltas, old_name, new_name, trigger_name = move
         agent.state = new
         agent.reason = reason
         agent_id = agent.id
@@ -135,21 +137,13 @@ class EngineCore:
             agent.idle_since = self.now
             if listed:
                 self._list_idle(agent)
-        deltas = _STAFFING_DELTAS.get((old, new))
         if deltas is not None:
             logged_delta, working_delta = deltas
             for queue in agent.queues:
                 queue.logged_in += logged_delta
                 queue.working += working_delta
         self._events.append(
-            ev.AgentStateChanged(
-                self.now,
-                agent_id,
-                _AGENT_STATE[old],
-                _AGENT_STATE[new],
-                _AGENT_TRIGGER[trigger],
-                reason,
-            )
+            ev.AgentStateChanged(self.now, agent_id, old_name, new_name, trigger_name, reason)
         )
 
     @staticmethod
@@ -162,21 +156,20 @@ class EngineCore:
                 queue.idle[agent_id] = agent
 
     def _contact_to(self, contact: ContactRecord, trigger: ContactTrigger) -> None:
-        state = _CONTACT_NEXT.get((contact.state, trigger)) or contact_next(
-            contact.id, contact.state, trigger
-        )
+        move = _CONTACT_MOVES.get((contact.state, trigger))
+        if move is None:
+            contact_next(contact.id, contact.state, trigger)  # not in the table: raises
+        assert move is not None
+        state, terminal, name = move
         contact.state = state
-        if state in TERMINAL_STATES:
+        if terminal:
+            now = self.now
             self._events.append(
                 ev.ContactClosed(
-                    self.now,
-                    contact.id,
-                    contact.queue.name,
-                    _CONTACT_STATE[state],
-                    self.now - contact.arrived_at,
+                    now, contact.id, contact.queue.name, name, now - contact.arrived_at
                 )
             )
-            self._note(contact, "ended: {}", _CONTACT_STATE[state])
+            self._note(contact, "ended: {}", name)
             del self.contacts[contact.id]
             self.closed[contact.id] = contact
             if len(self.closed) > self.config.closed_contacts_kept:

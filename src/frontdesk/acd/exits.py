@@ -99,7 +99,8 @@ class Exits(Matching):
             contact.entered_at,
             requirement.text,
         )
-        self._contact_ready(contact)
+        if queue.idle or contact.spec.preferred_agent is not None:  # else it finds no one
+            self._contact_ready(contact)
 
     def _start_preference(self, contact: ContactRecord, queue: QueueRecord) -> None:
         preferred = contact.spec.preferred_agent

@@ -117,7 +117,8 @@ class Timed(Callbacks):
         self._note(contact, "relaxed to ring {}: `{}`", ring, requirement.text)
         if movable:
             self._put_in_line(contact)
-            self._contact_ready(contact)
+            if queue.idle or contact.spec.preferred_agent is not None:  # else it finds no one
+                self._contact_ready(contact)
 
     def _end_skips(self, contact: ContactRecord) -> None:
         skipped = contact.skipped or {}
