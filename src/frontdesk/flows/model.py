@@ -142,6 +142,7 @@ class Case:
     condition: Expr
     goto: str
     line: int
+    source: str = ""  # the condition as written, for diagrams and messages
 
 
 @dataclass(frozen=True, slots=True)

@@ -160,7 +160,8 @@ def _branch(r: Reader, f: Fields, w: Where) -> m.Node:
             r.problem(node, f"{what}: 'if' is missing (expected a condition)")
         goto = r.target(case, "goto", node, what)
         if condition is not None:
-            cases.append(m.Case(condition, goto, node.start_mark.line + 1))
+            source = str(case["if"].value)
+            cases.append(m.Case(condition, goto, node.start_mark.line + 1, source))
     otherwise = r.target(f, "else", w.node, w.what)
     return m.Branch(w.nid, w.node.start_mark.line + 1, tuple(cases), otherwise)
 

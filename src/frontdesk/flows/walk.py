@@ -102,6 +102,7 @@ class Walk:
     outcome: a.Action | None = None  # the hand-over or hang-up the walk ended on
     path: list[str] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
+    waiting_at: str | None = None  # the node asking for keys when the test's keys ran out
 
 
 def describe(action: a.Action) -> str:
@@ -168,6 +169,7 @@ def walk(
         elif isinstance(last, a.CollectDigits):
             if not remaining:
                 result.lines.append("waits for keys, but the test gave no more: the walk stops")
+                result.waiting_at = run.node_id
                 break
             entry = remaining.pop(0)
             result.lines.append(f"presses {entry}" if entry else "stays silent (timeout)")

@@ -1,0 +1,187 @@
+"""`frontdesk flow check | test | graph`: check a flows file, walk a flow as a caller would
+without a phone, draw a flow.
+
+`register(subparsers)` adds the `flow` command to the main parser. FILE may be `demo` for the
+demo company's flows; `--crm` defaults to the demo CRM data. Exit codes: 0 done, 1 the flows
+file has errors, 2 bad input (unknown flow, unreadable time or CRM file, unknown format).
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import os
+import shutil
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from frontdesk.clock import ManualClock
+from frontdesk.flows.errors import FlowError, FlowFileError, Severity
+from frontdesk.flows.loader import load_demo_flows, load_flows
+from frontdesk.flows.model import Flow, FlowSet
+from frontdesk.flows.svg import layout, render_svg
+from frontdesk.flows.walk import describe, load_crm, walk
+
+EXIT_FLOW_ERRORS = 1
+EXIT_BAD_INPUT = 2
+
+
+def register(subparsers: Any) -> None:
+    """Add `flow` and its subcommands to an argparse subparsers object."""
+    flow = subparsers.add_parser("flow", help="call flows: check, test-walk, draw")
+    sub = flow.add_subparsers(dest="flow_command", required=True)
+
+    check = sub.add_parser("check", help="list every problem and warning of a flows file")
+    check.add_argument("file", help="flows YAML file, or 'demo'")
+    check.set_defaults(func=_run_check)
+
+    test = sub.add_parser("test", help="walk a flow as a caller, without a phone")
+    test.add_argument("file", help="flows YAML file, or 'demo'")
+    test.add_argument("--flow", default="main", help="flow name (default main)")
+    test.add_argument("--from", dest="number", required=True, help="caller number, E.164")
+    test.add_argument(
+        "--keys", default="", help="answers in order, e.g. 1,2,1234# (empty: silence)"
+    )
+    test.add_argument("--crm", help="CRM data file, YAML or JSON (default: the demo CRM data)")
+    test.add_argument("--at", help="local time of the call, e.g. 2025-05-14T10:00 (default now)")
+    test.add_argument(
+        "--agent-leaves", action="store_true", help="hand a queued caller back after the agent"
+    )
+    test.set_defaults(func=_run_test)
+
+    graph = sub.add_parser("graph", help="draw a flow as SVG (or PNG)")
+    graph.add_argument("file", help="flows YAML file, or 'demo'")
+    graph.add_argument("--flow", default="main", help="flow name (default main)")
+    graph.add_argument("--out", required=True, help="output file, .svg or .png")
+    graph.set_defaults(func=_run_graph)
+
+
+def _load(file: str) -> FlowSet:
+    return load_demo_flows() if file == "demo" else load_flows(Path(file))
+
+
+def _print_problems(problems: Any) -> None:
+    for problem in problems:
+        print(problem, file=sys.stderr)
+
+
+def _pick(args: argparse.Namespace) -> Flow | int:
+    try:
+        flows = _load(args.file)
+    except FlowFileError as exc:
+        _print_problems(exc.problems)
+        return EXIT_FLOW_ERRORS
+    _print_problems(flows.warnings)
+    if args.flow not in flows.flows:
+        known = ", ".join(sorted(flows.flows))
+        print(f"no flow '{args.flow}' in {args.file} (it has: {known})", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    return flows.flows[args.flow]
+
+
+def _run_check(args: argparse.Namespace) -> int:
+    try:
+        flows = _load(args.file)
+    except FlowFileError as exc:
+        _print_problems(exc.problems)
+        errors = sum(p.severity is Severity.ERROR for p in exc.problems)
+        print(f"{errors} error(s), {len(exc.problems) - errors} warning(s)", file=sys.stderr)
+        return EXIT_FLOW_ERRORS
+    _print_problems(flows.warnings)
+    names = ", ".join(f"{name} ({len(f.nodes)} nodes)" for name, f in flows.flows.items())
+    print(f"{args.file}: OK, {names}; {len(flows.warnings)} warning(s)")
+    return 0
+
+
+def _moment(text: str | None, flow: Flow) -> dt.datetime:
+    zone = ZoneInfo(flow.timezone)
+    if text is None:
+        return dt.datetime.now(zone)
+    moment = dt.datetime.fromisoformat(text)
+    return moment.replace(tzinfo=zone) if moment.tzinfo is None else moment
+
+
+def _run_test(args: argparse.Namespace) -> int:
+    flow = _pick(args)
+    if isinstance(flow, int):
+        return flow
+    try:
+        moment = _moment(args.at, flow)
+    except ValueError:
+        print(f"--at '{args.at}' is not a time like 2025-05-14T10:00", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    try:
+        crm = load_crm(Path(args.crm) if args.crm else None, moment.date())
+    except FlowError as exc:
+        print(exc, file=sys.stderr)
+        return EXIT_BAD_INPUT
+    keys = args.keys.split(",") if args.keys else []
+    clock = ManualClock(wall_offset=moment.timestamp())
+    result = walk(flow, args.number, keys, crm, clock, agent_leaves=args.agent_leaves)
+    record = crm.by_number(args.number)
+    who = f"known: {record.get('name', '?')}" if record else "not in the CRM"
+    print(f"Call from {args.number} ({who}) on {moment:%A %Y-%m-%d %H:%M} {flow.timezone}")
+    print(f"Flow '{flow.name}' of {args.file}")
+    for line in result.lines:
+        print(f"  {line}")
+    ending = describe(result.outcome) if result.outcome else "still in the flow"
+    if result.waiting_at is not None:
+        ending = f"{ending}; then waiting for keys at '{result.waiting_at}'"
+    print(f"Ends: {ending}")
+    print(f"Path: {' > '.join(result.path)}")
+    return 0
+
+
+def _png_command(source: Path, out: Path, size: tuple[int, int]) -> list[str] | None:
+    """rsvg-convert, else a headless Chromium screenshot, else ImageMagick."""
+    if shutil.which("rsvg-convert"):
+        return ["rsvg-convert", "-o", str(out), str(source)]
+    browser = next((b for b in ("chromium", "chromium-browser") if shutil.which(b)), None)
+    if browser:
+        command = [browser, "--headless", "--disable-gpu", "--hide-scrollbars"]
+        if hasattr(os, "geteuid") and os.geteuid() == 0:
+            command.append("--no-sandbox")  # Chromium refuses to run as root otherwise
+        size_option = f"--window-size={size[0]},{size[1]}"
+        return [*command, f"--screenshot={out.resolve()}", size_option, source.as_uri()]
+    if shutil.which("magick"):
+        return ["magick", str(source), str(out)]
+    return None
+
+
+def _svg_to_png(svg: str, out: Path, size: tuple[int, int]) -> str | None:
+    """Converts with an SVG renderer found on this machine; None on success, else why not."""
+    with tempfile.TemporaryDirectory() as folder:
+        source = Path(folder) / "flow.svg"
+        source.write_text(svg, encoding="utf-8")
+        command = _png_command(source, out, size)
+        if command is None:
+            return "PNG needs rsvg-convert, Chromium or ImageMagick; write .svg instead"
+        done = subprocess.run(command, capture_output=True, text=True, timeout=120, check=False)
+        if done.returncode != 0 or not out.exists():
+            return f"{command[0]} failed: {done.stderr.strip()[-300:]}"
+    return None
+
+
+def _run_graph(args: argparse.Namespace) -> int:
+    flow = _pick(args)
+    if isinstance(flow, int):
+        return flow
+    out = Path(args.out)
+    svg = render_svg(flow)
+    if out.suffix.lower() == ".svg":
+        out.write_text(svg, encoding="utf-8")
+    elif out.suffix.lower() == ".png":
+        plan = layout(flow)
+        problem = _svg_to_png(svg, out, (int(plan.width), int(plan.height)))
+        if problem:
+            print(problem, file=sys.stderr)
+            return EXIT_BAD_INPUT
+    else:
+        print(f"--out '{args.out}': expected a .svg or .png file name", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"wrote {out} ({len(flow.nodes)} nodes)")
+    return 0
