@@ -65,6 +65,7 @@ LIST_FIELDS: Mapping[str, frozenset[str]] = {
 _CLOSED_WORDS = frozenset({"closed", "resolved", "done", "solved", "cancelled", "canceled"})
 _PENDING_WORDS = frozenset({"pending", "waiting", "on hold", "on-hold"})
 _PATH = re.compile(r"[^.\[\]]+|\[\d+\]")
+_WHOLE_PATH = re.compile(r"(?:[^.\[\]]+|\[\d+\])(?:\[\d+\])*(?:\.[^.\[\]]+(?:\[\d+\])*)*")
 
 
 @dataclass(frozen=True, slots=True)
@@ -80,9 +81,9 @@ class HttpCrmConfig:
 
 def parse_path(path: str) -> tuple[str | int, ...]:
     """Splits `a.b[0].c` into keys and list indexes; CrmError if it is not such a path."""
-    tokens = _PATH.findall(path)
-    if not path or "".join(tokens) != path.replace(".", "") or path.startswith("."):
+    if not _WHOLE_PATH.fullmatch(path):
         raise CrmError(f"'{path}' is not a JSON path (expected keys like data.items[0].name)")
+    tokens = _PATH.findall(path)
     return tuple(int(tok[1:-1]) if tok.startswith("[") else tok for tok in tokens)
 
 
