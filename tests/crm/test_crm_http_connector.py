@@ -14,7 +14,7 @@ from urllib.parse import unquote
 
 import pytest
 
-from frontdesk.crm import CaseStatus, CrmError
+from frontdesk.crm import CallerDirectory, CaseStatus, CrmError, CrmStore
 from frontdesk.crm.http_connector import (
     HttpCrmConnector,
     parse_http_config,
@@ -259,3 +259,22 @@ def test_bad_configurations_are_refused(change: dict[str, Any], fragment: str) -
     config = {"url": "https://crm.example/api/{number}", "mapping": MAPPING} | change
     with pytest.raises(CrmError, match=fragment):
         parse_http_config(config)
+
+
+def test_the_directory_asks_the_external_crm_only_for_unknown_callers(
+    base_url: str, store: CrmStore
+) -> None:
+    with store.writer() as w:
+        w.add_contact("Omar", "Local", numbers=["+442079460777"])
+
+    async def both() -> tuple[Any, Any]:
+        directory = CallerDirectory(store, connector(base_url + "/crm/{number}"))
+        try:
+            return await directory.lookup("+442079460777"), await directory.lookup("02079460555")
+        finally:
+            await directory.aclose()
+
+    local, remote = asyncio.run(both())
+    assert local.source == "local" and local.contact.first_name == "Omar"
+    assert remote.source == "acme-crm" and remote.contact.first_name == "Susan"
+    assert [path for path, _ in FakeCrm.seen] == ["/crm/%2B442079460555"]

@@ -6,6 +6,7 @@
 loads the demo company's callers. Design notes: docs/crm.md.
 """
 
+from frontdesk.crm.directory import CallerDirectory
 from frontdesk.crm.errors import CrmError
 from frontdesk.crm.model import (
     Account,
@@ -29,6 +30,7 @@ from frontdesk.crm.writes import CrmWriter
 
 __all__ = [
     "Account",
+    "CallerDirectory",
     "CallerProfile",
     "Case",
     "CaseEvent",
