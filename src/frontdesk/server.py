@@ -2,6 +2,11 @@
 
 `frontdesk serve` runs here in the foreground until SIGTERM or SIGINT, when it ends every call
 with BYE, writes the last events and exits with status 0.
+
+The media engine's worker processes start with the server and stop after the last BYE. Its
+settings come from `--media-workers`, `--media-timeout` and `--rtp-ports` when the CLI offers
+them, else from FRONTDESK_MEDIA_WORKERS, FRONTDESK_MEDIA_TIMEOUT (seconds, 0 = never) and
+FRONTDESK_RTP_PORTS ("20000-39999").
 """
 
 from __future__ import annotations
@@ -10,6 +15,7 @@ import argparse
 import asyncio
 import gc
 import logging
+import os
 import random
 import signal
 import sys
@@ -18,12 +24,14 @@ from pathlib import Path
 
 from frontdesk.clock import SystemClock
 from frontdesk.config import Company, ConfigError, load_company, load_demo_company
+from frontdesk.media.engine import Event, MediaEngine
 from frontdesk.sip.dialog import LocalAddress
 from frontdesk.sip.registrar import Registrar
 from frontdesk.sip.transport import SipTransport
 from frontdesk.sip.useragent import UserAgent
 from frontdesk.store.eventlog import EventLog, open_engine
 from frontdesk.telephony.auth import EndpointAuthenticator, load_or_make_secret
+from frontdesk.telephony.call_media import CallMedia
 from frontdesk.telephony.switchboard import Switchboard
 
 log = logging.getLogger("frontdesk")
@@ -37,6 +45,9 @@ class ServerOptions:
     sip_hosts: list[str]
     sip_port: int
     http_port: int
+    media_workers: int = 0  # 0: one per CPU core
+    media_timeout: float = 30.0  # seconds without RTP before a call ends; 0 disables
+    rtp_ports: tuple[int, int] = (20000, 39999)
 
 
 class Server:
@@ -49,13 +60,22 @@ class Server:
         self.registrar = Registrar()
         company = options.company
         self.auth = EndpointAuthenticator(company, load_or_make_secret(options.data_dir))
+        workers = options.media_workers or os.cpu_count() or 1
+        self.engine = MediaEngine(self._on_media_event, workers, options.sip_hosts[0],
+                                  options.rtp_ports)  # fmt: skip
+        self.call_media = CallMedia(self.engine, company, self.event_log, self.clock.wall,
+                                    self.clock.now, options.data_dir,
+                                    options.media_timeout or None)  # fmt: skip
         self.switchboard = Switchboard(company, self.ua, self.event_log, self.clock.wall,
-                                       options.sip_hosts[0], self.auth, self.registrar)  # fmt: skip
+                                       options.sip_hosts[0], self.auth, self.registrar,
+                                       media=self.call_media)  # fmt: skip
         self.transport = SipTransport(self.ua, self.switchboard.handle, self.clock.now)
         self._stop = asyncio.Event()
         self.bound: list[tuple[str, int]] = []
 
     async def start(self) -> None:
+        await self.engine.start()
+        await self.call_media.prepare_prompts()
         locals_: list[LocalAddress] = []
         for host in self.options.sip_hosts:
             bound_host, port = await self.transport.listen(host, self.options.sip_port)
@@ -95,6 +115,15 @@ class Server:
     def stop(self) -> None:
         self._stop.set()
 
+    def _on_media_event(self, event: Event) -> None:
+        """An engine event may end a call (BYE): run the resulting SIP work right away."""
+        self.call_media.on_event(event)
+        if self.ua.events:
+            events = list(self.ua.events)
+            self.ua.events.clear()
+            self.switchboard.handle(events, self.clock.now())
+        self.transport.flush()
+
     async def _flush_forever(self) -> None:
         loop = asyncio.get_running_loop()
         while True:
@@ -108,6 +137,7 @@ class Server:
         self.ua.events.clear()
         self.transport.flush()
         await asyncio.sleep(0.05)  # let the BYEs leave the socket buffers
+        await self.engine.stop()  # finishes recordings; their events are logged below
         await self.transport.close()
         self.event_log.append(self.clock.wall(), "server.stopped", None)
         self.event_log.flush()
@@ -132,11 +162,29 @@ def run_server(args: argparse.Namespace) -> int:
         sip_port=args.sip_port,
         http_port=args.http_port,
     )
+    options = _with_media_options(options, args)
     try:
         import uvloop  # libuv's loop: a third less CPU per message than the stock loop
     except ImportError:
         return asyncio.run(_main(options))
     return uvloop.run(_main(options))
+
+
+def _with_media_options(options: ServerOptions, args: argparse.Namespace) -> ServerOptions:
+    """Media settings from CLI flags when present, else from the environment."""
+
+    def pick(flag: str, env: str) -> str | None:
+        value = getattr(args, flag, None)
+        return str(value) if value is not None else os.environ.get(env)
+
+    if (workers := pick("media_workers", "FRONTDESK_MEDIA_WORKERS")) is not None:
+        options.media_workers = int(workers)
+    if (timeout := pick("media_timeout", "FRONTDESK_MEDIA_TIMEOUT")) is not None:
+        options.media_timeout = float(timeout)
+    if (ports := pick("rtp_ports", "FRONTDESK_RTP_PORTS")) is not None:
+        first, _, last = ports.partition("-")
+        options.rtp_ports = (int(first), int(last))
+    return options
 
 
 async def _main(options: ServerOptions) -> int:

@@ -18,7 +18,6 @@ from typing import BinaryIO
 
 import numpy as np
 from numpy.typing import NDArray
-from scipy.signal import resample_poly
 
 from frontdesk.media import SAMPLE_RATE, MediaError
 from frontdesk.media.g711 import alaw_decode, ulaw_decode
@@ -107,6 +106,10 @@ def to_8k_mono(audio: WavAudio) -> NDArray[np.int16]:
     """Average the channels, resample with a polyphase filter (scipy), and scale to int16."""
     mono: NDArray[np.float64] = audio.samples.mean(axis=1)
     if audio.rate != SAMPLE_RATE:
+        # Imported here: scipy.signal takes about a second to import, which every media
+        # worker would pay at start-up although 8 kHz prompts never need resampling.
+        from scipy.signal import resample_poly
+
         g = int(np.gcd(audio.rate, SAMPLE_RATE))
         mono = np.asarray(resample_poly(mono, SAMPLE_RATE // g, audio.rate // g), np.float64)
     return np.clip(np.rint(mono * 32768.0), -32768, 32767).astype(np.int16)

@@ -3,7 +3,8 @@
 It consumes the SIP user agent's events. An INVITE to one of the company's numbers is answered
 (200 OK with an SDP answer); any other INVITE must come from an authenticated endpoint (an
 agent's phone), so no unauthenticated caller can ever reach a trunk. Every call's life —
-received, answered, ended with its reason — is appended to the event log.
+received, answered, ended with its reason — is appended to the event log. The call's media
+(RTP stream, greeting, recording, DTMF, inactivity) is `CallMedia`'s business.
 """
 
 from __future__ import annotations
@@ -30,6 +31,7 @@ from frontdesk.sip.transaction import Peer, State, Transaction
 from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
 from frontdesk.telephony import TelephonyError
+from frontdesk.telephony.call_media import CallMedia
 from frontdesk.telephony.ports import PortPool
 
 log = logging.getLogger("frontdesk.calls")
@@ -54,7 +56,10 @@ class Authenticator(Protocol):
 
 
 class Call:
-    __slots__ = ("call_id", "caller", "dialed", "number", "port", "received_at", "txn")
+    __slots__ = (
+        "call_id", "caller", "dialed", "dialog", "end_detail", "end_reason", "number", "port",
+        "received_at", "txn",
+    )  # fmt: skip
 
     def __init__(self, txn: Transaction, number: Number | None, port: int, at: float) -> None:
         request = txn.request
@@ -65,6 +70,10 @@ class Call:
         self.number = number
         self.port = port
         self.received_at = at
+        self.dialog: Dialog | None = None
+        # Set when Frontdesk itself ends the call for a reason of its own (media_timeout...).
+        self.end_reason: str | None = None
+        self.end_detail = ""
 
 
 class _Hangup:
@@ -98,6 +107,7 @@ class Switchboard:
         authenticator: Authenticator,
         registrar: Registrar | None = None,
         ports: PortPool | None = None,
+        media: CallMedia | None = None,
     ) -> None:
         self.company = company
         self.ua = ua
@@ -107,6 +117,8 @@ class Switchboard:
         self.auth = authenticator
         self.registrar = registrar or Registrar()
         self.ports = ports or PortPool()
+        self.media = media or CallMedia(None, company, events, wall, wall, ports=self.ports)
+        self.media.hangup = self.hangup
         self.calls: dict[str, Call] = {}
         self._session_ids = 1
         self.rejected = 0
@@ -172,9 +184,9 @@ class Switchboard:
             source=f"{txn.peer.host}:{txn.peer.port}",
         )
         try:
-            port = self.ports.take()
-        except TelephonyError:
-            self._reject(txn, request, 503, now, "no media port free")
+            port = self.media.open(request.call_id)
+        except TelephonyError as exc:
+            self._reject(txn, request, 503, now, f"no media: {exc}")
             return
         call = Call(txn, number, port, at)
         self.calls[request.call_id] = call
@@ -189,31 +201,35 @@ class Switchboard:
         if txn.state is not State.PROCEEDING or number is None:
             return  # cancelled while ringing
         try:
-            body = self._answer_sdp(request, call.port)
+            body, media = self._answer_sdp(request, call.port)
         except sdp.SdpError as exc:
             self._ended(call.call_id, "rejected")
             self._reject(txn, request, exc.status, now, str(exc))
             return
         dialog = self.ua.reply(txn, 200, body=body, content_type="application/sdp", now=now)
+        call.dialog = dialog
         self.log.append(self.wall(), "call.answered", request.call_id, number=number.number)
+        if media is not None:
+            self.media.start(call.call_id, number, media)
         if dialog is not None and number.hangup_after_s:
             self.ua.timers.schedule(now + number.hangup_after_s, _Hangup(self, dialog), "HANGUP")
 
     def _is_extension(self, user: str | None) -> bool:
         return user is not None and self.company.agent_by_extension(user) is not None
 
-    def _answer_sdp(self, request: Request, port: int) -> bytes:
+    def _answer_sdp(self, request: Request, port: int) -> tuple[bytes, sdp.NegotiatedMedia | None]:
+        """Our SDP answer, and what was agreed (None when we made the offer: no media yet)."""
         self._session_ids += 1
         if not request.body:
             offer = sdp.make_offer(sdp.DEFAULT_CODECS, self.media_host, port, self._session_ids, 1)
-            return bytes(offer)
+            return bytes(offer), None
         if request.content_type != "application/sdp":
             raise sdp.SdpError("the INVITE body is not SDP", status=415)
         offer = sdp.SessionDescription.parse(request.body)
-        answer, _ = sdp.negotiate_answer(
+        answer, media = sdp.negotiate_answer(
             offer, sdp.DEFAULT_CODECS, self.media_host, port, self._session_ids, 1
         )
-        return bytes(answer)
+        return bytes(answer), media
 
     def _reject(
         self, txn: Transaction, request: Request, status: int, now: float, why: str = ""
@@ -235,25 +251,41 @@ class Switchboard:
         call = self.calls.pop(call_id, None)
         if call is None:
             return
-        self.ports.give_back(call.port)
+        self.media.close(call_id)
+        detail = {"detail": call.end_detail} if call.end_detail else {}
         self.log.append(
             self.wall(),
             "call.ended",
             call_id,
-            reason=reason,
+            reason=call.end_reason or reason,
             duration_s=round(self.wall() - call.received_at, 3),
+            **detail,
         )
+
+    def hangup(self, call_id: str, reason: str, detail: str, now: float) -> None:
+        """Frontdesk ends the call itself: BYE once answered, 503 while still ringing."""
+        call = self.calls.get(call_id)
+        if call is None:
+            return
+        call.end_reason, call.end_detail = reason, detail
+        if call.dialog is not None:
+            self.ua.bye(call.dialog, now)  # DialogEnded follows and logs call.ended
+        elif call.txn.state is State.PROCEEDING:
+            self._ended(call_id, reason)
+            self._reject(call.txn, call.txn.request, 503, now, detail)
 
     def _in_dialog(self, event: DialogRequest, now: float) -> None:
         request = event.request
         call = self.calls.get(request.call_id)
         if request.method == "INVITE" and call is not None:
             try:
-                body = self._answer_sdp(request, call.port)
+                body, media = self._answer_sdp(request, call.port)
             except sdp.SdpError as exc:
                 self.ua.reply(event.txn, exc.status, now=now)
                 return
             self.ua.reply(event.txn, 200, body=body, content_type="application/sdp", now=now)
+            if media is not None:
+                self.media.update(call.call_id, media)
         elif request.method in ("INFO", "UPDATE", "NOTIFY"):
             self.ua.reply(event.txn, 200, now=now)
         else:

@@ -1,0 +1,303 @@
+"""A media worker process: one epoll loop, one 20 ms ticker, every stream of the worker.
+
+Each stream has its own UDP socket (SDP needs a port per stream), but no stream has a timer or
+a task of its own: all sockets are registered with one epoll and drained when readable, and
+one `Ticker` split into slots wakes the loop for generated audio, recordings, conferences and
+housekeeping. Deadlines come from the ticker's start and tick number, so a late wake-up never
+makes the schedule drift. Commands arrive, and events leave, on one `Channel`; when the main
+process goes away the channel reaches EOF and the worker exits.
+"""
+
+from __future__ import annotations
+
+import gc
+import logging
+import os
+import select
+import socket
+import time
+from collections.abc import Callable
+from typing import Any
+
+from frontdesk.media import MediaError
+from frontdesk.media.engine import protocol as p
+from frontdesk.media.engine.channel import Channel, ChannelClosed
+from frontdesk.media.engine.conference import Conference
+from frontdesk.media.engine.sources import AudioLibrary
+from frontdesk.media.engine.stream import Stream
+from frontdesk.media.ticker import SlotAssigner, Ticker
+
+log = logging.getLogger("frontdesk.media")
+SLOTS = 4
+HOUSEKEEPING_TICKS = 10  # every 200 ms per slot: DTMF staleness, inactivity
+LOAD_TICKS = 50  # report WorkerLoad once a second
+MAX_DRAIN = 32  # packets read from one socket per wake-up, so one flood cannot starve others
+_IN = select.EPOLLIN
+
+
+class MediaWorker:
+    def __init__(self, channel: Channel, clock: Callable[[], float] = time.monotonic) -> None:
+        self.channel = channel
+        self.clock = clock
+        self.streams: dict[str, Stream] = {}
+        self.by_fd: dict[int, Stream] = {}
+        self.slots: list[dict[str, Stream]] = [{} for _ in range(SLOTS)]
+        self.assigner = SlotAssigner(SLOTS)
+        self.conferences: dict[str, Conference] = {}
+        self.library = AudioLibrary()
+        self.ticker = Ticker(clock(), slots=SLOTS)
+        self.epoll = select.epoll()
+        self.epoll.register(channel.fileno(), _IN)
+        self._watching_out = False
+        self.running = True
+        self.events: list[p.Event] = []
+        self.recv_buf = bytearray(2048)
+        self.recv_view = memoryview(self.recv_buf)
+        self.send_buf = bytearray(2048)
+        self.send_view = memoryview(self.send_buf)
+        self.busy = 0.0
+        self.late_ticks = 0
+        self._handlers: dict[type, Callable[[Any, list[int], float], None]] = {
+            p.OpenStream: self._open, p.Configure: self._configure, p.Play: self._play,
+            p.StopPlay: self._stop_play, p.Record: self._record, p.Bridge: self._bridge,
+            p.Unbridge: self._unbridge, p.Mix: self._mix, p.LeaveMix: self._leave_mix,
+            p.Close: self._close, p.Shutdown: self._shutdown,
+        }  # fmt: skip
+
+    # -- the loop -----------------------------------------------------------------------------
+    def run(self) -> None:
+        clock, ticker, poll = self.clock, self.ticker, self.epoll.poll
+        channel_fd = self.channel.fileno()
+        by_fd, buf, view = self.by_fd, self.recv_buf, self.recv_view
+        events = self.events
+        while self.running:
+            now = clock()
+            ready = poll(max(0.0, ticker.next_deadline() - now))
+            woke = now = clock()
+            for fd, mask in ready:
+                stream = by_fd.get(fd)
+                if stream is not None:
+                    sock, receive = stream.sock, stream.receive
+                    for _ in range(MAX_DRAIN):
+                        try:
+                            n, addr = sock.recvfrom_into(buf)
+                        except BlockingIOError:
+                            break
+                        except OSError:
+                            continue  # an ICMP error queued on the socket: read past it
+                        receive(buf, view, n, addr, now, events)
+                elif fd == channel_fd:
+                    self._channel_ready(mask, now)
+            for due in ticker.due(clock()):
+                self._service(due.tick, due.slot, due.deadline)
+            if events:
+                self._send_events()
+            self.busy += clock() - woke
+
+    def _service(self, tick: int, slot: int, deadline: float) -> None:
+        now = self.clock()
+        if now - deadline > 0.005:
+            self.late_ticks += 1
+        out, buf, view = self.events, self.send_buf, self.send_view
+        streams = self.slots[slot]
+        for stream in streams.values():
+            if stream.needs_tick:
+                stream.tick(buf, view, now, out)
+        if slot == 0:
+            for conference in self.conferences.values():
+                conference.tick(buf, view, now, out)
+        if tick % HOUSEKEEPING_TICKS == 0:
+            for stream in streams.values():
+                stream.housekeeping(now, out)
+        if slot == 0 and tick % LOAD_TICKS == 0 and tick:
+            self._report_load(now)
+
+    def _report_load(self, now: float) -> None:
+        period = LOAD_TICKS * self.ticker.period
+        load = p.WorkerLoad(len(self.streams), min(self.busy / period, 1.0), self.late_ticks,
+                            self.ticker.skipped)  # fmt: skip
+        self.busy = 0.0
+        self.events.append(load)
+
+    def _channel_ready(self, mask: int, now: float) -> None:
+        if mask & select.EPOLLOUT:
+            self._flush()
+        if not mask & (_IN | select.EPOLLHUP | select.EPOLLERR):
+            return
+        try:
+            messages = self.channel.receive()
+        except ChannelClosed:
+            self.running = False  # the main process is gone: nothing left to serve
+            return
+        for message, fds in messages:
+            self._dispatch(message, fds, now)
+
+    def _dispatch(self, command: Any, fds: list[int], now: float) -> None:
+        handler = self._handlers.get(type(command))
+        name = getattr(command, "stream", getattr(command, "group", ""))
+        try:
+            if handler is None:
+                raise MediaError(f"unknown media command {type(command).__name__}")
+            handler(command, fds, now)
+        except (MediaError, OSError) as exc:
+            for fd in fds if not isinstance(command, p.OpenStream) else ():
+                os.close(fd)
+            self.events.append(p.CommandFailed(str(name), type(command).__name__, str(exc)))
+
+    def _send_events(self) -> None:
+        try:
+            for event in self.events:
+                self.channel.send(event)
+        except ChannelClosed:
+            self.running = False
+        self.events.clear()
+        self._flush()
+
+    def _flush(self) -> None:
+        try:
+            self.channel.flush()
+        except ChannelClosed:
+            self.running = False
+            return
+        want_out = self.channel.pending
+        if want_out != self._watching_out:
+            mask = _IN | (select.EPOLLOUT if want_out else 0)
+            self.epoll.modify(self.channel.fileno(), mask)
+            self._watching_out = want_out
+
+    # -- commands -----------------------------------------------------------------------------
+    def _stream(self, name: str) -> Stream:
+        stream = self.streams.get(name)
+        if stream is None:
+            raise MediaError(f"there is no media stream {name!r} on this worker")
+        return stream
+
+    def _open(self, cmd: p.OpenStream, fds: list[int], now: float) -> None:
+        if len(fds) != 1:
+            for fd in fds:
+                os.close(fd)
+            raise MediaError("OpenStream must carry exactly one socket")
+        sock = socket.socket(fileno=fds[0])
+        if cmd.stream in self.streams:
+            sock.close()
+            raise MediaError(f"media stream {cmd.stream!r} is already open")
+        slot = self.assigner.assign(cmd.stream)
+        stream = Stream(cmd.stream, sock, cmd.local_port, slot)
+        self.streams[cmd.stream] = stream
+        self.by_fd[stream.fd] = stream
+        self.slots[slot][cmd.stream] = stream
+        self.epoll.register(stream.fd, _IN)
+
+    def _configure(self, cmd: p.Configure, fds: list[int], now: float) -> None:
+        self._stream(cmd.stream).configure(cmd)
+
+    def _play(self, cmd: p.Play, fds: list[int], now: float) -> None:
+        stream = self._stream(cmd.stream)
+        playback = self.library.playback(stream.codec, cmd.path, cmd.tone, cmd.loop)
+        if stream.playback is not None:
+            self.events.append(p.PlaybackDone(stream.name, stream.playback.seconds_sent, True))
+        stream.start_playback(playback)
+
+    def _stop_play(self, cmd: p.StopPlay, fds: list[int], now: float) -> None:
+        stream = self._stream(cmd.stream)
+        if stream.playback is not None:
+            self.events.append(p.PlaybackDone(stream.name, stream.playback.seconds_sent, True))
+            stream.playback = None
+
+    def _record(self, cmd: p.Record, fds: list[int], now: float) -> None:
+        self._stream(cmd.stream).record(cmd, now, self.events)
+
+    def _bridge(self, cmd: p.Bridge, fds: list[int], now: float) -> None:
+        a, b = self._stream(cmd.a), self._stream(cmd.b)
+        if a is b:
+            raise MediaError("a stream cannot be bridged to itself")
+        for stream in (a, b):
+            self._unbridge(p.Unbridge(stream.name), [], now)
+            if stream.mixing is not None:
+                self._leave_mix(p.LeaveMix(stream.name), [], now)
+        a.peer, b.peer = b, a
+
+    def _unbridge(self, cmd: p.Unbridge, fds: list[int], now: float) -> None:
+        stream = self._stream(cmd.stream)
+        if stream.peer is not None:
+            stream.peer.peer = None
+            stream.peer = None
+
+    def _mix(self, cmd: p.Mix, fds: list[int], now: float) -> None:
+        roles = dict(cmd.roles)
+        members = {name: self._stream(name) for name in roles}
+        for stream in members.values():
+            if stream.peer is not None:
+                self._unbridge(p.Unbridge(stream.name), [], now)
+            if stream.mixing is not None and stream.mixing != cmd.group:
+                self._leave_mix(p.LeaveMix(stream.name), [], now)
+        conference = self.conferences.setdefault(cmd.group, Conference(cmd.group))
+        conference.arrange(members, roles, cmd.agent)
+
+    def _leave_mix(self, cmd: p.LeaveMix, fds: list[int], now: float) -> None:
+        stream = self._stream(cmd.stream)
+        group = stream.mixing
+        if group is None:
+            return
+        conference = self.conferences[group]
+        conference.remove(stream.name)
+        if not conference.members:
+            del self.conferences[group]
+
+    def _close(self, cmd: p.Close, fds: list[int], now: float) -> None:
+        stream = self.streams.pop(cmd.stream, None)
+        if stream is None:
+            return  # closing twice is harmless: the call may end from both sides at once
+        if stream.mixing is not None:
+            self.streams[stream.name] = stream
+            self._leave_mix(p.LeaveMix(stream.name), [], now)
+            del self.streams[stream.name]
+        if stream.peer is not None:
+            stream.peer.peer = None
+        stream.stop_recording(now, self.events)
+        if stream.playback is not None:
+            self.events.append(p.PlaybackDone(stream.name, stream.playback.seconds_sent, True))
+        self.events.append(stream.stats(final=True))
+        self.epoll.unregister(stream.fd)
+        del self.by_fd[stream.fd]
+        del self.slots[stream.slot][stream.name]
+        self.assigner.release(stream.name)
+        stream.sock.close()
+
+    def _shutdown(self, cmd: p.Shutdown, fds: list[int], now: float) -> None:
+        for name in list(self.streams):
+            self._close(p.Close(name), [], now)
+        self.running = False
+
+
+def worker_main(sock: socket.socket) -> None:
+    """Entry point of the worker process (spawned, so nothing is inherited but the socket)."""
+    logging.basicConfig(
+        level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
+    )
+    _raise_fd_limit()
+    channel = Channel(sock)
+    worker = MediaWorker(channel)
+    # The loop allocates little and keeps little: freezing what exists at start-up and
+    # collecting young objects rarely keeps collector pauses out of the 20 ms schedule.
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(50_000, 50, 100)
+    worker.events.append(p.WorkerReady(os.getpid()))
+    try:
+        worker.run()
+    finally:
+        if not channel.closed:
+            worker._send_events()
+            channel.close()
+
+
+def _raise_fd_limit() -> None:
+    try:
+        import resource
+
+        soft, hard = resource.getrlimit(resource.RLIMIT_NOFILE)
+        if soft < hard:
+            resource.setrlimit(resource.RLIMIT_NOFILE, (hard, hard))
+    except (ImportError, ValueError, OSError):
+        pass
