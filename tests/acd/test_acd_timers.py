@@ -28,7 +28,8 @@ steps = st.lists(
 
 
 def run(script: list[Step]) -> tuple[list[tuple[float, int]], list[tuple[float, int]]]:
-    queue, reference = TimerQueue(), []
+    queue = TimerQueue()
+    reference: list[tuple[float, int]] = []
     got: list[tuple[float, int]] = []
     expected: list[tuple[float, int]] = []
     now, pushed = 0.0, 0

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import heapq
 import operator
+from collections import deque
 from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
@@ -90,42 +91,90 @@ class CompiledRing:
 
 
 class Line:
-    """A heap of waiting contacts ordered by (-priority, entry time, arrival number)."""
+    """Waiting contacts of one queue and requirement, best first by (-priority, entry time,
+    arrival number).
 
-    __slots__ = ("heap", "live", "queue_name", "requirement")
+    Callers nearly always join a line in that order: they arrive in time order, and callers
+    who relax into the line of a later ring do so in the order they joined. So each priority
+    level is a FIFO, appended to in O(1); a caller who would break its FIFO's order (put back
+    after a missed ring, overflowed with its age, a callback at a promised time) goes to a
+    small heap instead. The head is the best of the FIFO heads and the heap top, and is kept
+    (`top`) until it leaves or a better caller joins, so most agents who look at a line read
+    one field. Removal is lazy: a caller who leaves is dropped when it reaches the front, and
+    the line is compacted when such entries outnumber the live ones.
+    """
+
+    __slots__ = ("_fifos", "_heap", "_stale", "live", "queue_name", "requirement", "top")
 
     def __init__(self, requirement: Requirement | None, queue_name: str = "") -> None:
         self.requirement = requirement
         self.queue_name = queue_name  # "" for an agent's line of callers who asked for it
-        self.heap: list[Entry] = []
+        self._fifos: dict[int, deque[Entry]] = {}  # by -priority, each in key order
+        self._heap: list[Entry] = []  # entries that joined out of order
+        self.top: Entry | None = None  # the best live entry, None when not known (or empty)
+        self._stale = 0
         self.live = 0
 
     def push(self, contact: ContactRecord, push_seq: int) -> None:
         contact.push_seq = push_seq
         contact.line = self
-        heap = self.heap
-        _heappush(heap, (*contact.key, push_seq, contact))
+        entry = (*contact.key, push_seq, contact)
+        fifo = self._fifos.get(entry[0])
+        if fifo is None:
+            fifo = self._fifos[entry[0]] = deque()
+        # entries of different contacts never tie on the key, so tuples compare on it alone
+        if not fifo or fifo[-1] < entry:
+            fifo.append(entry)
+        else:
+            _heappush(self._heap, entry)
         self.live += 1
-        if len(heap) > 2 * self.live + 64:
-            self.heap = [entry for entry in heap if entry[3] == entry[4].push_seq]
-            heapq.heapify(self.heap)
+        top = self.top
+        if self.live == 1 or (top is not None and entry < top):
+            self.top = entry
+        if self._stale > self.live + 64:
+            self._compact()
 
     def remove(self, contact: ContactRecord) -> None:
         contact.push_seq = -1
         contact.line = None
         self.live -= 1
+        self._stale += 1
+        top = self.top
+        if top is not None and top[4] is contact:
+            self.top = None
+
+    def head_entry(self) -> Entry | None:
+        """The best live entry (dropping the stale ones in front), remembered as `top`."""
+        if self.top is not None or not self.live:
+            return self.top
+        best: Entry | None = None
+        for fifo in self._fifos.values():
+            while fifo:
+                entry = fifo[0]
+                if entry[3] == entry[4].push_seq:
+                    if best is None or entry < best:
+                        best = entry
+                    break
+                fifo.popleft()
+                self._stale -= 1
+        heap = self._heap
+        while heap:
+            entry = heap[0]
+            if entry[3] == entry[4].push_seq:
+                if best is None or entry < best:
+                    best = entry
+                break
+            _heappop(heap)
+            self._stale -= 1
+        self.top = best
+        return best
 
     def head_for(self, agent_id: str, now: float) -> ContactRecord | None:
         """The first contact in order that `agent_id` has not recently missed."""
-        heap = self.heap
-        while heap:
-            entry = heap[0]
-            top = entry[4]
-            if entry[3] == top.push_seq:
-                break
-            _heappop(heap)  # left behind by a caller who moved on (lazy removal)
-        else:
+        entry = self.top or self.head_entry()
+        if entry is None:
             return None
+        top = entry[4]
         if not top.skipped or not top.skips(agent_id, now):
             return top
         for contact in self.in_order():
@@ -134,19 +183,34 @@ class Line:
         return None
 
     def in_order(self) -> Iterator[ContactRecord]:
-        """Live contacts in key order, lazily (a best-first walk of the heap)."""
-        heap = self.heap
+        """Live contacts in key order, lazily (a merge of the FIFOs and a walk of the heap)."""
+        ordered = heapq.merge(*self._fifos.values(), self._heap_in_order())
+        return (entry[4] for entry in ordered if entry[3] == entry[4].push_seq)
+
+    def _heap_in_order(self) -> Iterator[Entry]:
+        """The heap's entries in key order, lazily (a best-first walk of the heap array)."""
+        heap = self._heap
         if not heap:
             return
         frontier: list[tuple[int, float, int, int]] = [(*heap[0][:3], 0)]
         while frontier:
             *_, index = heapq.heappop(frontier)
-            entry = heap[index]
-            if entry[3] == entry[4].push_seq:
-                yield entry[4]
+            yield heap[index]
             for child in (2 * index + 1, 2 * index + 2):
                 if child < len(heap):
                     heapq.heappush(frontier, (*heap[child][:3], child))
 
+    def _entries(self) -> Iterator[Entry]:
+        for fifo in self._fifos.values():
+            yield from fifo
+        yield from self._heap
+
     def count_ahead(self, key: SortKey) -> int:
-        return sum(1 for e in self.heap if e[3] == e[4].push_seq and e[:3] < key)
+        return sum(1 for e in self._entries() if e[3] == e[4].push_seq and e[:3] < key)
+
+    def _compact(self) -> None:
+        for priority, fifo in self._fifos.items():
+            self._fifos[priority] = deque(e for e in fifo if e[3] == e[4].push_seq)
+        self._heap = [e for e in self._heap if e[3] == e[4].push_seq]
+        heapq.heapify(self._heap)
+        self._stale = 0

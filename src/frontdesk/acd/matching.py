@@ -45,10 +45,9 @@ class Matching(EngineCore):
         for line in agent.lines:
             if not line.live:
                 continue
-            entry = line.heap[0]
-            head = entry[4]
-            # the usual case inline: a live head nobody has missed; else the full search
-            if entry[3] != head.push_seq or head.skipped:
+            entry = line.top or line.head_entry()
+            head = entry[4]  # type: ignore[index]
+            if head.skipped:  # someone missed this caller: the first one this agent did not
                 found = line.head_for(agent_id, now)
                 if found is None:
                     continue

@@ -8,10 +8,18 @@ number, wrap-up number or due time) so a timer made stale by later events does n
 
 from __future__ import annotations
 
+from typing import cast
+
 from frontdesk.acd import events as ev
 from frontdesk.acd.callbacks import Callbacks
 from frontdesk.acd.records import AgentRecord, ContactRecord
-from frontdesk.acd.states import AgentState, AgentTrigger, ContactState, ContactTrigger
+from frontdesk.acd.states import (
+    TERMINAL_STATES,
+    AgentState,
+    AgentTrigger,
+    ContactState,
+    ContactTrigger,
+)
 from frontdesk.acd.timers import TimerKind
 
 _OFFERED = (ContactState.OFFERED, ContactState.CALLBACK_OFFERED)
@@ -70,9 +78,10 @@ class Timed(Callbacks):
 
     def _fire(self, kind: TimerKind, target: object, check: float) -> None:
         if kind is TimerKind.RELAX:  # by far the most frequent, so tested first
-            assert isinstance(target, ContactRecord)
-            if target.ring_base == check and self.contacts.get(target.id) is target:
-                self._relax(target)
+            waiting = cast(ContactRecord, target)
+            # open contacts are exactly those not in a terminal state (no dictionary probe)
+            if waiting.ring_base == check and waiting.state not in TERMINAL_STATES:
+                self._relax(waiting)
             return
         if isinstance(target, AgentRecord):
             if target.state is AgentState.WRAP_UP and target.wrap_serial == check:
@@ -143,6 +152,5 @@ class Timed(Callbacks):
             self._contact_ready(contact)
 
     def _widen_preferences_of(self, agent: AgentRecord, reason: str) -> None:
-        waiting = [c for c in (e[4] for e in agent.preferred.heap) if c.line is agent.preferred]
-        for contact in dict.fromkeys(waiting):
+        for contact in list(agent.preferred.in_order()):  # best first
             self._widen(contact, reason)
