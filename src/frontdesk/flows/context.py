@@ -40,9 +40,11 @@ class CallContext:
     crm: Mapping[str, Any] = field(default_factory=dict)
     vars: Mapping[str, Any] = field(default_factory=dict)
 
-    def caller_fields(self) -> dict[str, Any]:
-        name = self.crm.get("name")
-        first = self.crm.get("first_name")
+    def caller_fields(self, crm: Mapping[str, Any] | None = None) -> dict[str, Any]:
+        """What `caller.*` reads; `crm` is the record now known (a lookup may replace it)."""
+        crm = self.crm if crm is None else crm
+        name = crm.get("name")
+        first = crm.get("first_name")
         if not first and isinstance(name, str) and name.strip():
             first = name.split()[0]
         return {
@@ -50,7 +52,7 @@ class CallContext:
             "national": self.caller.national,
             "country": self.caller.country,
             "language": self.caller.language,
-            "known": bool(self.crm),
+            "known": bool(crm),
             "name": name,
             "first_name": first,
         }
@@ -77,7 +79,11 @@ def read_number(number: str) -> tuple[str, str, str]:
         return "", "", ""
     e164 = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.E164)
     national = phonenumbers.format_number(parsed, phonenumbers.PhoneNumberFormat.NATIONAL)
-    return e164, national, phonenumbers.region_code_for_number(parsed) or ""
+    # Numbers not (yet) assigned, like the UK's drama ranges, still say their country by code.
+    region = phonenumbers.region_code_for_number(parsed) or (
+        phonenumbers.region_code_for_country_code(parsed.country_code or 0)
+    )
+    return e164, national, "" if region == phonenumbers.UNKNOWN_REGION else region
 
 
 def choose_language(country: str, crm: Mapping[str, Any], spoken: Sequence[str]) -> str:

@@ -31,7 +31,9 @@ FLOW_KEYS = {"nodes", "start", "languages", "timezone", "voices", "description"}
 DEMO_FILE = "flows_demo.yaml"
 
 
-def _read_flow(r: Reader, name: str, node: yaml.Node) -> tuple[Flow | None, set[str]]:
+def _read_flow(
+    r: Reader, name: str, key: yaml.Node, node: yaml.Node
+) -> tuple[Flow | None, set[str]]:
     """The flow (None when unusable) and the ids of all nodes it declares, readable or not."""
     what = f"flow '{name}'"
     fields = r.mapping(node, what)
@@ -62,20 +64,20 @@ def _read_flow(r: Reader, name: str, node: yaml.Node) -> tuple[Flow | None, set[
         else None
     )
     if "nodes" not in fields:
-        r.problem(node, f"{what}: 'nodes' is missing (expected a mapping of node ids to nodes)")
+        r.problem(key, f"{what}: 'nodes' is missing (expected a mapping of node ids to nodes)")
         return None, set()
-    raw = r.mapping(fields["nodes"], f"{what}: 'nodes'")
+    raw = r.entries(fields["nodes"], f"{what}: 'nodes'")
     if not raw:
         r.problem(fields["nodes"], f"{what} has no nodes")
         return None, set()
     nodes: dict[str, Node] = {}
-    for nid, spec in raw.items():
-        built = read_node(r, nid, spec, timezone)
+    for nid, id_node, spec in raw:
+        built = read_node(r, nid, id_node, spec, timezone)
         if built is not None:
             nodes[nid] = built
-    start = r.optional_scalar(fields, "start", what) or next(iter(raw))
-    flow = Flow(name, node.start_mark.line + 1, start, nodes, languages, timezone, voices)
-    return flow, set(raw)
+    start = r.optional_scalar(fields, "start", what) or raw[0][0]
+    flow = Flow(name, key.start_mark.line + 1, start, nodes, languages, timezone, voices)
+    return flow, {nid for nid, _, _ in raw}
 
 
 def parse_flows(text: str, file: str) -> FlowSet:
@@ -91,11 +93,11 @@ def parse_flows(text: str, file: str) -> FlowSet:
     if root is None:
         raise FlowFileError([Problem(file, 1, "the file is empty (expected flows by name)")])
     flows: dict[str, Flow] = {}
-    top = r.mapping(root, "the flows file")
+    top = r.entries(root, "the flows file")
     if not top and isinstance(root, yaml.MappingNode):
         r.problem(root, "the flows file defines no flow")
-    for name, node in top.items():
-        flow, declared = _read_flow(r, name, node)
+    for name, key, node in top:
+        flow, declared = _read_flow(r, name, key, node)
         if flow is not None:
             flows[name] = flow
             r.problems.extend(flow_language_warnings(flow, file))

@@ -167,14 +167,15 @@ READERS: dict[str, tuple[Reading, frozenset[str]]] = {
 }
 
 
-def read_node(r: Reader, nid: str, node: yaml.Node, timezone: str) -> m.Node | None:
-    """Reads one node; None when its type is missing or unknown (after recording why)."""
-    where = Where(nid, node, timezone)
+def read_node(r: Reader, nid: str, key: yaml.Node, node: yaml.Node, timezone: str) -> m.Node | None:
+    """Reads one node; None when its type is missing or unknown (after recording why).
+    Problems of the node as a whole are reported at its id (`key`)."""
+    where = Where(nid, key, timezone)
     fields = r.mapping(node, where.what)
     if not fields and isinstance(node, yaml.MappingNode):
-        r.problem(node, f"{where.what} is empty (expected at least a 'type')")
+        r.problem(key, f"{where.what} is empty (expected at least a 'type')")
         return None
-    type_name = r.scalar(fields, "type", node, where.what) if fields else None
+    type_name = r.scalar(fields, "type", key, where.what) if fields else None
     if type_name is None:
         return None
     if type_name not in READERS:

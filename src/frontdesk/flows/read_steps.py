@@ -28,7 +28,8 @@ TIMEOUT_S = (1.0, 60.0)
 
 
 class Where:
-    """The node being read: its id, YAML node and the flow's default timezone."""
+    """The node being read: its id, the YAML node of its id (where problems of the node as a
+    whole are reported) and the flow's default timezone."""
 
     def __init__(self, nid: str, node: yaml.Node, timezone: str) -> None:
         self.nid, self.node, self.timezone = nid, node, timezone
@@ -70,7 +71,8 @@ def _option(r: Reader, node: yaml.Node, w: Where) -> m.MenuOption:
 
 
 def _menu(r: Reader, f: Fields, w: Where) -> m.Node:
-    options = tuple(_option(r, o, w) for o in r.sequence(f["options"], f"{w.what}: 'options'"))
+    listed = r.sequence(f["options"], f"{w.what}: 'options'") if "options" in f else []
+    options = tuple(_option(r, o, w) for o in listed)
     if "options" not in f:
         r.problem(w.node, f"{w.what}: 'options' is missing (expected a list of options)")
     elif not options:

@@ -28,17 +28,21 @@ class Reader:
         line = node.start_mark.line + 1 if node is not None else 1
         self.problems.append(Problem(self.file, line, message, severity))
 
-    def mapping(self, node: yaml.Node, what: str) -> Fields:
+    def entries(self, node: yaml.Node, what: str) -> list[tuple[str, yaml.Node, yaml.Node]]:
+        """(name, key node, value node) of a mapping, in file order, without repeated keys."""
         if not isinstance(node, yaml.MappingNode):
             self.problem(node, f"{what} must be a mapping of keys to values")
-            return {}
-        out: Fields = {}
+            return []
+        out: dict[str, tuple[str, yaml.Node, yaml.Node]] = {}
         for key, value in node.value:
             name = str(key.value)
             if name in out:
                 self.problem(key, f"{what}: key '{name}' appears twice")
-            out[name] = value
-        return out
+            out[name] = (name, key, value)
+        return list(out.values())
+
+    def mapping(self, node: yaml.Node, what: str) -> Fields:
+        return {name: value for name, _, value in self.entries(node, what)}
 
     def sequence(self, node: yaml.Node, what: str) -> list[yaml.Node]:
         if not isinstance(node, yaml.SequenceNode):

@@ -52,7 +52,7 @@ class Session:
 
     def names(self, extra: Mapping[str, Any] | None = None) -> dict[str, Any]:
         names: dict[str, Any] = {
-            "caller": self.context.caller_fields(),
+            "caller": self.context.caller_fields(self.crm),
             "crm": self.crm,
             "vars": self.vars,
             "language": self.language,
