@@ -17,15 +17,22 @@ from pathlib import Path
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
 from wire import Node, Wire
 
 from frontdesk.sip import SipParseError
-from frontdesk.sip.dialog import LocalAddress
-from frontdesk.sip.events import DialogRequest, IncomingRequest, RequestTimedOut
+from frontdesk.sip.dialog import Dialog, LocalAddress
+from frontdesk.sip.events import (
+    DialogConfirmed,
+    DialogEnded,
+    DialogRequest,
+    IncomingRequest,
+    RequestTimedOut,
+)
 from frontdesk.sip.headers import parse_name_addr
 from frontdesk.sip.message import Request, Response, parse_message
 from frontdesk.sip.sdp import DEFAULT_CODECS, SdpError, SessionDescription, negotiate_answer
-from frontdesk.sip.transaction import Peer, Transaction
+from frontdesk.sip.transaction import Peer, State, Transaction
 from frontdesk.sip.uri import parse_sip_uri
 from frontdesk.sip.useragent import UserAgent
 
@@ -424,3 +431,140 @@ def test_a_2xx_with_an_unreadable_contact_does_not_pin_the_invite_transaction() 
     caller.ua.receive(broken, callee.peer(), 0.1)
     _time_passes(caller.ua, 0.1)
     _assert_clean(caller.ua)
+
+
+# --- two user agents over a lossy wire ---------------------------------------------------------
+
+
+class CallsOverALossyWire(RuleBasedStateMachine):
+    """Calls in both directions between two user agents while a share of datagrams is lost.
+
+    The application on each side answers, rejects, cancels, re-INVITEs and hangs up at random;
+    in-dialog requests are answered at once, as the switchboard does. When it stops, everything
+    still up is hung up, time runs on, and both sides must be empty again.
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.wire = Wire()
+        self.nodes: list[Node] = []
+        self.ringing: list[tuple[Node, Transaction]] = []  # INVITEs received, not yet answered
+        self.calling: list[tuple[Node, Transaction]] = []  # INVITEs sent
+        self.answered: list[tuple[Node, Dialog]] = []  # UAS dialogs we sent a 2xx for
+        self.events: list[tuple[Node, object]] = []
+
+    @initialize(loss=st.sampled_from([0.0, 0.1, 0.3]), seed=st.integers(0, 2**16))
+    def start(self, loss: float, seed: int) -> None:
+        self.wire.loss = loss
+        self.wire.rng.seed(seed)
+        self.nodes = [self.wire.node("127.0.0.1", 5061, seed), self.wire.node("127.0.0.1", 5060, 7)]
+
+    def _settle(self) -> None:
+        """Delivers what is in flight and plays the application's part for new events."""
+        self.wire.pump()
+        for node in self.nodes:
+            for event in node.events:
+                if isinstance(event, IncomingRequest) and event.request.method == "INVITE":
+                    self.ringing.append((node, event.txn))
+                elif isinstance(event, IncomingRequest | DialogRequest):
+                    node.ua.reply(event.txn, 200, body=SDP, content_type="application/sdp",
+                                  now=self.wire.now)  # fmt: skip
+            self.events.extend((node, e) for e in node.events)
+            node.events.clear()
+        self.ringing = [(n, t) for n, t in self.ringing if t.state is State.PROCEEDING]
+        self.wire.pump()
+
+    @rule(direction=st.booleans())
+    def place_call(self, direction: bool) -> None:
+        caller, callee = self.nodes if direction else self.nodes[::-1]
+        self.calling.append((caller, _invite_at(caller, callee, self.wire.now)))
+        self._settle()
+
+    @precondition(lambda self: self.ringing)
+    @rule(pick=st.integers(0, 99), status=st.sampled_from([180, 200, 200, 486, 603]))
+    def answer(self, pick: int, status: int) -> None:
+        node, txn = self.ringing[pick % len(self.ringing)]
+        dialog = node.ua.reply(txn, status, body=SDP, content_type="application/sdp",
+                               now=self.wire.now)  # fmt: skip
+        if status == 200 and dialog is not None:
+            self.answered.append((node, dialog))
+        self._settle()
+
+    @precondition(lambda self: self.calling)
+    @rule(pick=st.integers(0, 99))
+    def cancel(self, pick: int) -> None:
+        node, txn = self.calling[pick % len(self.calling)]
+        node.ua.cancel(txn, self.wire.now)
+        self._settle()
+
+    def _dialogs(self) -> list[tuple[Node, Dialog]]:
+        return [(n, d) for n in self.nodes for d in n.ua.dialogs.values()]
+
+    @precondition(lambda self: any(n.ua.dialogs for n in self.nodes))
+    @rule(pick=st.integers(0, 99))
+    def reinvite(self, pick: int) -> None:
+        node, dialog = self._dialogs()[pick % len(self._dialogs())]
+        node.ua.request_in_dialog(dialog, "INVITE", self.wire.now, SDP, "application/sdp")
+        self._settle()
+
+    @precondition(lambda self: any(n.ua.dialogs for n in self.nodes))
+    @rule(pick=st.integers(0, 99))
+    def hang_up(self, pick: int) -> None:
+        node, dialog = self._dialogs()[pick % len(self._dialogs())]
+        node.ua.bye(dialog, self.wire.now)
+        self._settle()
+
+    @rule(seconds=st.sampled_from([0.1, 0.6, 2.0, 10.0, 40.0]))
+    def time_passes(self, seconds: float) -> None:
+        self.wire.run_until(self.wire.now + seconds)
+        self._settle()
+
+    def teardown(self) -> None:
+        if not self.nodes:
+            return
+        # Closing time: whatever still rings is refused (a lost INVITE may yet be retransmitted
+        # into view), outgoing calls are cancelled and calls are hung up; then time runs on.
+        for _ in range(250):
+            for node, txn in self.ringing:
+                node.ua.reply(txn, 480, now=self.wire.now)
+            for node, txn in self.calling:
+                node.ua.cancel(txn, self.wire.now)
+            self.calling.clear()
+            for node, dialog in self._dialogs():
+                node.ua.bye(dialog, self.wire.now)
+            self.wire.run_until(self.wire.now + 1.0)
+            self._settle()
+        for node in self.nodes:
+            assert node.ua.txns.live == 0, node.ua.txns.server | node.ua.txns.client
+            assert not node.ua.dialogs
+        ended = {(n.port, e.dialog.id) for n, e in self.events if isinstance(e, DialogEnded)}
+        confirmed = {
+            (n.port, e.dialog.id) for n, e in self.events if isinstance(e, DialogConfirmed)
+        }
+        for node, dialog in self.answered:
+            if (node.port, dialog.id) not in confirmed:
+                continue  # the ACK never came: the callee ended it with a BYE (no_ack)
+            other = self.nodes[1] if node is self.nodes[0] else self.nodes[0]
+            mirror = (dialog.call_id, dialog.remote_tag, dialog.local_tag)
+            assert (node.port, dialog.id) in ended
+            assert (other.port, mirror) in confirmed and (other.port, mirror) in ended
+
+
+def _invite_at(caller: Node, callee: Node, now: float) -> Transaction:
+    request = caller.ua.new_request(
+        "INVITE",
+        parse_sip_uri(f"sip:100@{callee.host}:{callee.port}"),
+        parse_name_addr(f"<sip:alice@{caller.host}:{caller.port}>"),
+        parse_name_addr(f"<sip:100@{callee.host}>"),
+        callee.peer(),
+        SDP,
+        "application/sdp",
+    )
+    return caller.ua.send(request, callee.peer(), now)
+
+
+CallsOverALossyWire.TestCase.settings = settings(
+    max_examples=60, stateful_step_count=25, deadline=None, derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)  # fmt: skip
+test_calls_over_a_lossy_wire = CallsOverALossyWire.TestCase
