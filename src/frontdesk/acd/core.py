@@ -12,7 +12,7 @@ from collections import OrderedDict
 
 from frontdesk.acd import events as ev
 from frontdesk.acd.errors import UnknownEntity
-from frontdesk.acd.explain import Fact, Note
+from frontdesk.acd.explain import Note
 from frontdesk.acd.lines import RequirementBook
 from frontdesk.acd.model import EngineConfig
 from frontdesk.acd.records import AgentRecord, ContactRecord, QueueRecord
@@ -30,7 +30,6 @@ from frontdesk.acd.timers import TimerKind, TimerQueue
 from frontdesk.clock import Clock
 
 _AVAILABLE = AgentState.AVAILABLE
-_new_tuple = tuple.__new__
 _WORKING_OFF = (AgentState.LOGGED_OUT, AgentState.ON_BREAK)
 
 
@@ -106,7 +105,7 @@ class EngineCore:
 
     def _note(self, contact: ContactRecord, text: str, *args: object) -> None:
         """Records a fact about a contact; `text` is a format string filled in when read."""
-        contact.notes.append(_new_tuple(Fact, (self.now, text, *args)))  # Fact(...) sans a frame
+        contact.notes += (self.now, text, len(args), *args)  # see explain.Notes
 
     def _add_note(self, contact: ContactRecord, note: Note) -> None:
         contact.notes.append(note)

@@ -6,6 +6,7 @@ ring matched, the strategy's score); the sentences are only written when someone
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
 from typing import Any, NamedTuple, cast
 
@@ -71,6 +72,26 @@ class Fact(tuple[Any, ...]):
 
 
 Note = Assignment | Fact
+# A contact's record of notes, flat: an Assignment, or a fact spread over the list as at,
+# text, number of args, *args (written by EngineCore._note), so that a fact costs no object
+# of its own for the garbage collector to walk; `notes_in` reads them back.
+Notes = list[object]
+
+
+def notes_in(notes: Notes) -> Iterator[Note]:
+    """The notes of a flat record, in the order they were made."""
+    index = 0
+    while index < len(notes):
+        item = notes[index]
+        if isinstance(item, Assignment):
+            yield item
+            index += 1
+            continue
+        count = cast(int, notes[index + 2])
+        yield Fact(
+            cast(float, item), cast(str, notes[index + 1]), *notes[index + 3 : index + 3 + count]
+        )
+        index += 3 + count
 
 
 def _who(agents: tuple[str, ...]) -> str:
@@ -115,9 +136,9 @@ def render_assignment(note: Assignment, contact_id: str, limit: int = 5) -> str:
     )
 
 
-def render(contact_id: str, notes: list[Note], limit: int = 5) -> str:
+def render(contact_id: str, notes: Notes, limit: int = 5) -> str:
     lines = [f"Contact {contact_id}:"]
-    for note in notes:
+    for note in notes_in(notes):
         if isinstance(note, Fact):
             lines.append(f"t={note.at:.1f}s: {note.render()}")
         else:

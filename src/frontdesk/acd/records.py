@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 
 from frontdesk.acd.estimate import QueueHistory
-from frontdesk.acd.explain import Note
+from frontdesk.acd.explain import Notes
 from frontdesk.acd.lines import CompiledRing, Line, Requirement, SortKey
 from frontdesk.acd.model import AgentSpec, ContactSpec, QueueConfig
 from frontdesk.acd.states import AgentState, ContactState
@@ -85,7 +85,7 @@ class ContactRecord:
     prompted: bool = False
     hops: int = 0
     resumed_from: str | None = None
-    notes: list[Note] = field(default_factory=list)
+    notes: Notes = field(default_factory=list)  # flat, see explain.Notes
     id: str = field(init=False)
 
     def __post_init__(self) -> None:
