@@ -26,6 +26,7 @@ from frontdesk.clock import SystemClock
 from frontdesk.config import Company, ConfigError, load_company, load_demo_company
 from frontdesk.media.engine import Event, MediaEngine
 from frontdesk.sip.dialog import LocalAddress
+from frontdesk.sip.events import SipEvent
 from frontdesk.sip.registrar import Registrar
 from frontdesk.sip.transport import SipTransport
 from frontdesk.sip.useragent import UserAgent
@@ -33,6 +34,8 @@ from frontdesk.store.eventlog import EventLog, open_engine
 from frontdesk.telephony.auth import EndpointAuthenticator, load_or_make_secret
 from frontdesk.telephony.call_media import CallMedia
 from frontdesk.telephony.switchboard import Switchboard
+from frontdesk.telephony.trunk_monitor import TrunkMonitor
+from frontdesk.telephony.trunks import TrunkRegistrar
 
 log = logging.getLogger("frontdesk")
 FLUSH_INTERVAL = 0.2
@@ -69,7 +72,9 @@ class Server:
         self.switchboard = Switchboard(company, self.ua, self.event_log, self.clock.wall,
                                        options.sip_hosts[0], self.auth, self.registrar,
                                        media=self.call_media)  # fmt: skip
-        self.transport = SipTransport(self.ua, self.switchboard.handle, self.clock.now)
+        self.trunks = TrunkRegistrar(company, self.ua, self.event_log, self.clock.wall)
+        self.trunk_monitor = TrunkMonitor(company, self.ua, self.event_log, self.clock.wall)
+        self.transport = SipTransport(self.ua, self._on_sip_events, self.clock.now)
         self._stop = asyncio.Event()
         self.bound: list[tuple[str, int]] = []
 
@@ -87,6 +92,14 @@ class Server:
         self.ua.local = {(a.transport, ":" in a.host): a for a in locals_}
         self.event_log.append(self.clock.wall(), "server.started", None,
                               listen=[f"{h}:{p}" for h, p in self.bound])  # fmt: skip
+        self.trunks.start(self.clock.now())
+        self.trunk_monitor.start(self.clock.now())
+        self.transport.flush()
+
+    def _on_sip_events(self, events: list[SipEvent], now: float) -> None:
+        self.switchboard.handle(events, now)
+        self.trunks.handle(events, now)
+        self.trunk_monitor.handle(events, now)
 
     async def run(self) -> None:
         await self.start()
@@ -121,7 +134,7 @@ class Server:
         if self.ua.events:
             events = list(self.ua.events)
             self.ua.events.clear()
-            self.switchboard.handle(events, self.clock.now())
+            self._on_sip_events(events, self.clock.now())
         self.transport.flush()
 
     async def _flush_forever(self) -> None:
@@ -133,7 +146,7 @@ class Server:
 
     async def shutdown(self) -> None:
         self.ua.shutdown(self.clock.now())
-        self.switchboard.handle(list(self.ua.events), self.clock.now())
+        self._on_sip_events(list(self.ua.events), self.clock.now())
         self.ua.events.clear()
         self.transport.flush()
         await asyncio.sleep(0.05)  # let the BYEs leave the socket buffers
