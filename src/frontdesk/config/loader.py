@@ -177,7 +177,7 @@ def _read_trunk(r: _Reader, node: yaml.Node) -> Trunk:
 
 
 def _read_recording(r: _Reader, head: dict[str, yaml.Node]) -> RecordingPolicy:
-    value = r.optional_text(head, "recording", RecordingPolicy.NONE.value)
+    value = r.optional_text(head, "recording", None) or RecordingPolicy.NONE.value
     try:
         return RecordingPolicy(value)
     except ValueError:
