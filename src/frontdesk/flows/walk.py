@@ -99,7 +99,7 @@ def load_crm(path: Path | None, today: dt.date) -> DemoCrm:
 class Walk:
     lines: list[str] = field(default_factory=list)
     actions: list[a.Action] = field(default_factory=list)
-    outcome: a.Action | None = None  # the hand-over or hang-up the walk ended on
+    outcome: a.Action | None = None  # who took the call (last hand-over), else the hang-up
     path: list[str] = field(default_factory=list)
     vars: dict[str, Any] = field(default_factory=dict)
     waiting_at: str | None = None  # the node asking for keys when the test's keys ran out
@@ -182,9 +182,10 @@ def walk(
             pending = run.agent_left()
         else:
             break
-    ends = (a.Enqueue, a.Voicemail, a.BookCallback, a.Transfer, a.Forward, a.Hangup)
-    finals = [action for action in result.actions if isinstance(action, ends)]
-    result.outcome = finals[-1] if finals else None
+    handovers = (a.Enqueue, a.Voicemail, a.BookCallback, a.Transfer, a.Forward)
+    taken = [action for action in result.actions if isinstance(action, handovers)]
+    hangups = [action for action in result.actions if isinstance(action, a.Hangup)]
+    result.outcome = taken[-1] if taken else (hangups[-1] if hangups else None)
     result.path, result.vars = list(run.path), dict(run.vars)
     return result
 
