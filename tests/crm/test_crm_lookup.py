@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from datetime import date, datetime
 from importlib import resources
+from pathlib import Path
 
 import pytest
 import yaml
 from crm_time import DAY, LONDON, START
-from sqlalchemy import Engine, func, select, text
+from sqlalchemy import Engine, create_engine, func, select, text
 
 from frontdesk.clock import ManualClock
 from frontdesk.config import load_demo_company
@@ -181,3 +182,23 @@ def test_cache_sees_other_writers_after_its_time_to_live(
     assert store.lookup("+442079460555").language == "en"  # type: ignore[union-attr]
     clock.advance(2.0)
     assert store.lookup("+442079460555").language == "fr"  # type: ignore[union-attr]
+
+
+def test_profiles_read_the_same_with_named_parameters(
+    tmp_path: Path, store: CrmStore, clock: ManualClock
+) -> None:
+    """The hot path runs its compiled statements positionally (SQLite's qmark style) or by
+    name (the style of PostgreSQL's drivers); SQLite speaks both, so both are checked here."""
+    named_engine = create_engine(f"sqlite:///{tmp_path / 'named.db'}", paramstyle="named")
+    assert not named_engine.dialect.positional
+    named = CrmStore(named_engine, clock, cache_size=0)
+    for each in (store, named):
+        load_demo(each)
+    try:
+        for number in DEMO_CALLERS.values():
+            ours, theirs = store.lookup(number), named.lookup(number)
+            assert ours is not None and theirs is not None
+            assert ours == theirs
+        assert named.lookup("+442079460999") is None
+    finally:
+        named_engine.dispose()

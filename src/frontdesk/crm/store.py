@@ -55,6 +55,7 @@ class CrmStore:
         self._cached_numbers: dict[int, set[str]] = {}
         self._generation = 0
         self._lock = threading.Lock()
+        self._reader = reads.ProfileReader(engine.dialect)
         create_schema(engine)
 
     @property
@@ -76,8 +77,15 @@ class CrmStore:
                     self._cache.move_to_end(key)
                     return entry[1]
                 generation = self._generation
-        with self._engine.connect() as conn:
-            profile = reads.read_profile(conn, key, self._clock.wall(), self.policy)
+        raw = self._engine.raw_connection()
+        try:
+            cursor = raw.cursor()
+            try:
+                profile = self._reader.read(cursor, key, self._clock.wall(), self.policy)
+            finally:
+                cursor.close()
+        finally:
+            raw.close()
         if self._cache_size > 0:
             self._remember(key, profile, now, generation)
         return profile
