@@ -220,6 +220,11 @@ def test_interactions_find_their_contact_by_number(store: CrmStore, seeded: dict
         "recordings/call-1.wav",
     )
     assert stranger.contact_id is None and stranger.number == "+447700900999"
+    with store.writer() as w:
+        withheld = w.record_interaction(
+            "call-3", direction="inbound", outcome="voicemail", number="anonymous"
+        )
+    assert withheld.number is None and withheld.contact_id is None
     assert store.interactions_of_call("call-1") == (known,)
 
 

@@ -19,7 +19,7 @@ from frontdesk.crm import schema as t
 from frontdesk.crm.case_writes import CaseWrites
 from frontdesk.crm.errors import CrmError
 from frontdesk.crm.model import Account, Contact, Direction, Fact, Interaction, Outcome
-from frontdesk.crm.numbers import normalise
+from frontdesk.crm.numbers import caller_key, normalise
 
 _INTERACTION_COLUMNS = (
     "call_id",
@@ -252,8 +252,12 @@ class CrmWriter(CaseWrites):
         notes: str = "",
         recording: str | None = None,
     ) -> Interaction:
-        """Stores a call; given a number but no contact, the number's owner (if any) is used."""
-        e164 = normalise(number, self.region, allow_unallocated=True) if number else None
+        """Stores a call; given a number but no contact, the number's owner (if any) is used.
+
+        The number is the caller ID as the network gave it: a withheld or unusable one
+        ("anonymous") is stored as None rather than refused, because the call did happen.
+        """
+        e164 = caller_key(number, self.region) if number else None
         if contact_id is not None:
             self._require(t.contacts, contact_id, "contact")
         elif e164 is not None:
