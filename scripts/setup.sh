@@ -1,13 +1,22 @@
 #!/usr/bin/env bash
 # Installs everything Frontdesk needs on a Debian machine; safe to run again (idempotent).
-# Usage: scripts/setup.sh [--with-peers]   (--with-peers adds the programs the tests talk to)
+# Usage: scripts/setup.sh [--with-peers] [--with-bench]
+#   --with-peers adds the programs the tests talk to (sipp, baresip, an SVG renderer);
+#   --with-bench adds the reference programs the benchmarks compare against (rtpengine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_RUNTIME=(espeak-ng sox)
-APT_PEERS=(sip-tester baresip)
+APT_PEERS=(sip-tester baresip librsvg2-bin)
+APT_BENCH=(sip-tester rtpengine-daemon rtpengine-utils)
 want=("${APT_RUNTIME[@]}")
-if [[ "${1:-}" == "--with-peers" ]]; then want+=("${APT_PEERS[@]}"); fi
+for arg in "$@"; do
+  case "$arg" in
+    --with-peers) want+=("${APT_PEERS[@]}") ;;
+    --with-bench) want+=("${APT_BENCH[@]}") ;;
+    *) echo "setup.sh: unknown option $arg" >&2; exit 2 ;;
+  esac
+done
 
 missing=()
 for pkg in "${want[@]}"; do

@@ -42,14 +42,28 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--sip-port", type=int, default=5060, help="SIP port (UDP and TCP)")
     serve.add_argument("--http-port", type=int, default=8080, help="HTTP port for the web app")
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
+    # Media defaults come from FRONTDESK_MEDIA_WORKERS / _MEDIA_TIMEOUT / FRONTDESK_RTP_PORTS.
+    serve.add_argument(
+        "--media-workers", type=int, help="media worker processes (default: one per CPU core)"
+    )
+    serve.add_argument(
+        "--media-timeout",
+        type=float,
+        help="seconds without RTP before a call is ended; 0: never (default 30)",
+    )
+    serve.add_argument("--rtp-ports", help="RTP port range FIRST-LAST (default 20000-39999)")
     serve.set_defaults(func=_cmd_serve)
 
     check = sub.add_parser("check", help="check a company file and list every problem")
     check.add_argument("file")
     check.set_defaults(func=_cmd_check)
 
+    from frontdesk.crm.cli import register as register_crm
+    from frontdesk.flows.cli import register as register_flows
     from frontdesk.planning.cli import register as register_planning
 
+    register_flows(sub)
+    register_crm(sub)
     register_planning(sub)
     return parser
 

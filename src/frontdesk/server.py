@@ -196,6 +196,10 @@ def _with_media_options(options: ServerOptions, args: argparse.Namespace) -> Ser
         options.media_timeout = float(timeout)
     if (ports := pick("rtp_ports", "FRONTDESK_RTP_PORTS")) is not None:
         first, _, last = ports.partition("-")
+        if not (first.isdigit() and last.isdigit() and 1024 <= int(first) < int(last) <= 65535):
+            raise SystemExit(
+                f"frontdesk: --rtp-ports '{ports}' must be FIRST-LAST within 1024-65535"
+            )
         options.rtp_ports = (int(first), int(last))
     return options
 
