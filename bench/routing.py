@@ -249,7 +249,8 @@ def summarize(
     elif wall - cpu > wall / 2:
         cause = "the process was not running (another job had the core)"
     else:
-        cause = f"routing work ({kind})"
+        # a virtual machine's host taking the CPU can also look like this
+        cause = f"no collection, and the process was running ({kind})"
     return {
         "p50_ms": percentile(both, 0.50),
         "p99_ms": percentile(both, 0.99),
