@@ -200,9 +200,10 @@ def test_recording_and_rfc4733_digits_of_a_real_call(
     samples, data = _recording(media_server)
     caller, ours = samples[:, 0], samples[:, 1]
     # The recording runs from sipp's first packet to the BYE: the 7 s pcap, the three digits
-    # and the pauses (8.5 s), and never longer than the whole sipp run.
+    # and the pauses (8.5 s), and never longer than the whole sipp run. Half a second of slack
+    # below: on a loaded machine sipp starts its pcap late and runs the pauses short.
     seconds = len(samples) / 8000
-    assert 8.3 <= seconds <= call_seconds, (seconds, call_seconds)
+    assert 8.0 <= seconds <= call_seconds, (seconds, call_seconds)
     assert float(data["duration_s"]) == pytest.approx(seconds, abs=0.02)
     assert _active_seconds(caller) > 3.0  # g711a.pcap is speech with pauses
     assert _active_seconds(ours) > 2.0  # the greeting
