@@ -28,10 +28,13 @@ from frontdesk.sip.sdp import (
     Connection,
     Direction,
     MediaDescription,
-    Origin,
     SdpError,
     SessionDescription,
     Timing,
+    frozen_builder,
+    new_media,
+    new_origin,
+    new_session,
 )
 
 DEFAULT_PTIME_MS = 20  # RFC 3551 §4.5: the default packet time for G.711 and most audio
@@ -52,6 +55,9 @@ class NegotiatedMedia:
     direction: Direction  # ours: SENDONLY means we send and expect nothing back
     remote_on_hold: bool  # the peer will not listen: play nothing, or music on hold
     rtcp_mux: bool = False
+
+
+_new_negotiated = frozen_builder(NegotiatedMedia)
 
 
 def hold_direction(current: Direction) -> Direction:
@@ -244,7 +250,9 @@ def _accepted(
         codecs = (codec, event)
         formats = (str(codec.payload_type), str(event.payload_type))
     attributes = _audio_attributes(codecs, ptime, chosen.direction, chosen.rtcp_mux)
-    return MediaDescription("audio", local_port, offered.proto, formats, attributes=attributes)
+    return new_media(
+        "audio", local_port, offered.proto, formats, None, None, None, (), None, attributes
+    )
 
 
 def _rejected(offered: MediaDescription) -> MediaDescription:
@@ -355,7 +363,7 @@ def _agree(
     remote = _remote_direction(offer.media_direction(index), conn)
     mux = rtcp_mux and offered.rtcp_mux
     remote_sends, remote_receives = remote.sends, remote.receives
-    return NegotiatedMedia(
+    return _new_negotiated(
         index,
         conn.host,
         offered.port,
@@ -426,9 +434,9 @@ def _own_session(
     timing: tuple[Timing, ...] | None = None,
 ) -> SessionDescription:
     connection = _own_connection(address)
-    origin = Origin(username, session_id, session_version, "IN", connection.addrtype, address)
+    origin = new_origin(username, session_id, session_version, "IN", connection.addrtype, address)
     if timing is None:
         return SessionDescription(origin=origin, connection=connection, media=media)
-    return SessionDescription(
+    return new_session(
         origin, "-", 0, None, None, (), (), connection, (), timing, None, None, (), media
     )
