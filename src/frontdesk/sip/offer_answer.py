@@ -31,11 +31,8 @@ from frontdesk.sip.sdp import (
     SdpError,
     SessionDescription,
     Timing,
-    frozen_builder,
-    new_media,
-    new_origin,
-    new_session,
 )
+from frontdesk.sip.sdp_parse import frozen_builder, new_media, new_origin, new_session
 
 DEFAULT_PTIME_MS = 20  # RFC 3551 §4.5: the default packet time for G.711 and most audio
 ACCEPTED_PROTOS: tuple[str, ...] = ("RTP/AVP", "RTP/AVPF")
