@@ -2,7 +2,7 @@
 or the user agent, and no transaction, dialog or timer outlives the time that should end it.
 
 Seeds are the RFC 4475 torture messages (/work/shared/data/rfc4475) and the messages two user
-agents exchange in a scripted call (INVITE with SDP, 100/180/200, ACK, re-INVITE, INFO, BYE,
+agents exchange in a scripted call (INVITE with SDP, 180/200/487, ACK, re-INVITE, INFO, BYE,
 CANCEL, REGISTER, OPTIONS). Mutations delete, duplicate and swap lines, flip bytes, truncate,
 insert CR/LF/NUL/non-ASCII text, blow numbers up and drop headers.
 """
@@ -74,14 +74,12 @@ def _invite(caller: Node, callee: Node) -> Transaction:
 
 
 def _answer(node: Node, status: int, now: float) -> None:
+    """Gives a final answer to every request the node was handed and has not answered yet."""
     for event in node.events:
-        last = (
-            event.txn.last_response if isinstance(event, IncomingRequest | DialogRequest) else None
-        )
-        if isinstance(event, IncomingRequest | DialogRequest) and (
-            last is None or last.status < 200
-        ):
-            node.ua.reply(event.txn, status, body=SDP, content_type="application/sdp", now=now)
+        if isinstance(event, IncomingRequest | DialogRequest):
+            last = event.txn.last_response
+            if last is None or last.status < 200:
+                node.ua.reply(event.txn, status, body=SDP, content_type="application/sdp", now=now)
     node.events.clear()
 
 
@@ -220,9 +218,11 @@ def _app_answers(ua: UserAgent, status: int, now: float) -> None:
 
 
 def _time_passes(ua: UserAgent, now: float) -> float:
-    """Fires every timer in order, the application hanging up what it still holds."""
+    """Fires every timer in order. The application hangs up the calls that are up and gives up
+    the ones still ringing; a 2xx still waiting for its ACK is left to the user agent."""
     for dialog in list(ua.dialogs.values()):
-        ua.bye(dialog, now)
+        if dialog.acked:
+            ua.bye(dialog, now)
     for txn in list(ua.txns.client.values()):
         if txn.request.method == "INVITE":
             ua.cancel(txn, now)  # a call still ringing is given up
