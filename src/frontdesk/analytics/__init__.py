@@ -1,4 +1,4 @@
-"""Analytics: history turned into figures — patience estimates, abandonment curves, imports.
+"""Analytics: the event log turned into call records and figures; patience, imports, reports.
 
 Sans-IO: functions over records and arrays; reading a file is the caller's choice of source.
 """
@@ -10,7 +10,9 @@ from frontdesk.analytics.anonymous_bank import (
     queued_waits,
     read_calls,
 )
+from frontdesk.analytics.derive import CallDeriver, derive_calls
 from frontdesk.analytics.errors import AnalyticsError
+from frontdesk.analytics.metrics import MetricSettings, Tally, figures, service_level
 from frontdesk.analytics.patience import (
     DEFAULT_BUCKETS_S,
     ExponentialPatience,
@@ -20,19 +22,28 @@ from frontdesk.analytics.patience import (
     hazard_by_bucket,
     kaplan_meier,
 )
+from frontdesk.analytics.records import CallOutcome, CallRecord
 
 __all__ = [
     "DEFAULT_BUCKETS_S",
     "AnalyticsError",
     "BankCall",
+    "CallDeriver",
+    "CallOutcome",
+    "CallRecord",
     "CallType",
     "ExponentialPatience",
     "HazardBucket",
+    "MetricSettings",
     "Outcome",
     "SurvivalCurve",
+    "Tally",
+    "derive_calls",
     "exponential_patience",
+    "figures",
     "hazard_by_bucket",
     "kaplan_meier",
     "queued_waits",
     "read_calls",
+    "service_level",
 ]

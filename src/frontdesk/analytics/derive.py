@@ -1,0 +1,284 @@
+"""From event-log events to per-call records: one pure, incremental derivation for live and history.
+
+Events are `(at, kind, call_id, data)` as the event log stores them. Kinds read:
+
+* telephony: `call.received` (number, caller, optional `attributes`, `source_id`),
+  `call.attributes` (customer data found later: tier, country, language, open_case, known),
+  `call.rejected`, `call.overflowed` (sent outside the engine), `call.ended` (reason;
+  `phantom` marks a call the source says was not real, with `queue` and `wait`);
+* routing engine (`event.to_record()`): `acd.queued`, `acd.answered`, `acd.abandoned`,
+  `acd.voicemail`, `acd.rejected`, `acd.overflowed`, `acd.callback_requested`,
+  `acd.callback_connected`, `acd.callback_promise_missed`, `acd.call_ended`, `acd.closed`;
+* `survey.score` (score).
+
+A call is complete when every part that has begun has ended: telephony (`call.received` ->
+`call.ended`/`call.rejected`) and routing (`acd.queued` -> `acd.closed`, and for a call that
+reached an agent `acd.call_ended`). Parts may end in any order. Other kinds are ignored.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from frontdesk.analytics.records import ATTRIBUTE_FIELDS, CallOutcome, CallRecord
+
+Event = tuple[float, str, str | None, Mapping[str, Any]]
+
+_ACD_OUTCOMES = {
+    "acd.answered": CallOutcome.ANSWERED,
+    "acd.abandoned": CallOutcome.ABANDONED,
+    "acd.voicemail": CallOutcome.VOICEMAIL,
+    "acd.rejected": CallOutcome.REJECTED,
+    "acd.callback_requested": CallOutcome.CALLBACK,
+}
+_TALKING_CLOSES = frozenset({"answered", "callback_connected"})
+
+
+@dataclass(slots=True)
+class _Draft:
+    call_id: str
+    first_at: float
+    values: dict[str, Any] = field(default_factory=dict)
+    outcome: CallOutcome | None = None
+    queued_at: float | None = None
+    phone_open: bool = False
+    acd_open: bool = False
+    talking: bool = False
+    promise_missed: bool = False
+
+    @property
+    def complete(self) -> bool:
+        return not (self.phone_open or self.acd_open or self.talking)
+
+
+class CallDeriver:
+    """Feeds on events one by one; gives back each call's record as soon as it is complete.
+
+    `teams` maps agent ids to team names (records carry the team of the agent who answered).
+    """
+
+    def __init__(self, teams: Mapping[str, str] | None = None) -> None:
+        self._teams = dict(teams or {})
+        self._open: dict[str, _Draft] = {}
+
+    @property
+    def open_calls(self) -> int:
+        return len(self._open)
+
+    def feed(
+        self, at: float, kind: str, call_id: str | None, data: Mapping[str, Any]
+    ) -> CallRecord | None:
+        """Takes one event; returns the call's record if this event completed it."""
+        if call_id is None or not (kind.startswith(("call.", "acd.", "survey."))):
+            return None
+        draft = self._open.get(call_id)
+        if draft is None:
+            if kind not in _STARTERS:
+                return None
+            draft = self._open[call_id] = _Draft(call_id, at)
+        handler = _HANDLERS.get(kind)
+        if handler is not None:
+            handler(draft, at, data)
+        if draft.complete:
+            del self._open[call_id]
+            return self._record(draft)
+        return None
+
+    def open_records(self) -> list[CallRecord]:
+        """Records of the calls not complete yet (outcome so far, or OPEN), oldest first."""
+        return [self._record(d, still_open=True) for d in self._open.values()]
+
+    def _record(self, draft: _Draft, still_open: bool = False) -> CallRecord:
+        v = draft.values
+        outcome = draft.outcome
+        if outcome is None:
+            outcome = CallOutcome.OPEN if still_open else _unrouted_outcome(v)
+        kept = bool(v.get("callback_kept"))
+        promised = bool(v.get("callback_promised"))
+        agent = str(v.get("agent", ""))
+        team = str(v.get("team") or self._teams.get(agent, ""))
+        offered_at = draft.queued_at if draft.queued_at is not None else draft.first_at
+        return CallRecord(
+            call_id=draft.call_id,
+            offered_at=offered_at,
+            outcome=outcome,
+            queue=str(v.get("queue", "")),
+            final_queue=str(v.get("final_queue", v.get("queue", ""))),
+            number=str(v.get("number", "")),
+            caller=str(v.get("caller", "")),
+            wait_s=max(0.0, float(v.get("wait", 0.0))),
+            agent=agent,
+            team=team,
+            talk_s=float(v.get("talk", 0.0)),
+            hold_s=float(v.get("hold", 0.0)),
+            wrap_s=float(v.get("wrap", 0.0)),
+            overflowed=bool(v.get("overflowed")),
+            callback_promised=promised,
+            callback_kept=kept,
+            callback_on_time=kept and not draft.promise_missed,
+            survey_score=_optional_float(v.get("survey_score")),
+            tier=str(v.get("tier", "")),
+            country=str(v.get("country", "")),
+            language=str(v.get("language", "")),
+            open_case=_optional_bool(v.get("open_case")),
+            known=_optional_bool(v.get("known")),
+            source_id=str(v.get("source_id", "")),
+        )
+
+
+def derive_calls(
+    events: Iterable[Event], teams: Mapping[str, str] | None = None
+) -> Iterator[CallRecord]:
+    """Complete call records from a stream of events, in the order the calls completed."""
+    deriver = CallDeriver(teams)
+    feed = deriver.feed
+    for at, kind, call_id, data in events:
+        record = feed(at, kind, call_id, data)
+        if record is not None:
+            yield record
+
+
+def _unrouted_outcome(values: Mapping[str, Any]) -> CallOutcome:
+    if values.get("phantom"):
+        return CallOutcome.PHANTOM
+    if values.get("rejected"):
+        return CallOutcome.REJECTED
+    if values.get("sent_out"):
+        return CallOutcome.OVERFLOW
+    return CallOutcome.IVR
+
+
+def _optional_float(value: Any) -> float | None:
+    return None if value is None else float(value)
+
+
+def _optional_bool(value: Any) -> bool | None:
+    if value is None or value == "":
+        return None
+    if isinstance(value, str):
+        return value.strip().lower() in ("1", "true", "yes", "y")
+    return bool(value)
+
+
+def _set_attributes(draft: _Draft, attributes: Any) -> None:
+    if isinstance(attributes, Mapping):
+        for name in ATTRIBUTE_FIELDS:
+            if name in attributes and attributes[name] is not None:
+                draft.values[name] = attributes[name]
+
+
+# ------------------------------------------------------------------ handlers, one per kind
+
+
+def _received(d: _Draft, at: float, data: Mapping[str, Any]) -> None:
+    d.phone_open = True
+    d.first_at = min(d.first_at, at)
+    v = d.values
+    v.setdefault("number", data.get("number") or data.get("dialed") or "")
+    v.setdefault("caller", data.get("caller") or "")
+    if data.get("source_id"):
+        v["source_id"] = data["source_id"]
+    _set_attributes(d, data.get("attributes"))
+
+
+def _attributes(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    _set_attributes(d, data)
+
+
+def _phone_ended(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    d.phone_open = False
+    if data.get("reason") == "phantom":
+        d.values["phantom"] = True
+        d.outcome = CallOutcome.PHANTOM
+        d.values.setdefault("queue", data.get("queue", ""))
+        d.values["wait"] = float(data.get("wait", 0.0))
+
+
+def _phone_rejected(d: _Draft, at: float, data: Mapping[str, Any]) -> None:
+    d.phone_open = False
+    d.values["rejected"] = True
+
+
+def _phone_overflowed(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    d.values["sent_out"] = True
+    if d.queued_at is not None and d.outcome is None:
+        d.outcome = CallOutcome.OVERFLOW
+        d.acd_open = False
+
+
+def _survey(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    d.values["survey_score"] = data.get("score")
+
+
+def _queued(d: _Draft, at: float, data: Mapping[str, Any]) -> None:
+    v = d.values
+    if d.queued_at is None:
+        d.queued_at = at
+        v["queue"] = data.get("queue", "")
+        d.acd_open = True
+    v["final_queue"] = data.get("queue", "")
+
+
+def _acd_outcome(kind: str) -> Any:
+    outcome = _ACD_OUTCOMES[kind]
+
+    def handle(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+        if d.outcome is None:  # the first way out of the line is the call's outcome
+            d.outcome = outcome
+            d.values["wait"] = float(data.get("wait", 0.0))
+        if outcome is CallOutcome.ANSWERED:
+            d.values["agent"] = data.get("agent_id", "")
+        if outcome is CallOutcome.CALLBACK:
+            d.values["callback_promised"] = data.get("promised_at") is not None
+
+    return handle
+
+
+def _overflowed(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    d.values["overflowed"] = True
+    d.values["final_queue"] = data.get("to_queue", "")
+
+
+def _callback_connected(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    d.values["callback_kept"] = True
+    d.values["agent"] = data.get("agent_id", "")
+
+
+def _promise_missed(d: _Draft, _at: float, _data: Mapping[str, Any]) -> None:
+    d.promise_missed = True
+
+
+def _call_ended(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    v = d.values
+    v["talk"] = v.get("talk", 0.0) + float(data.get("talk_time", 0.0))
+    v["wrap"] = v.get("wrap", 0.0) + float(data.get("wrap_up", 0.0))
+    v["hold"] = v.get("hold", 0.0) + float(data.get("hold_time", 0.0))
+    v.setdefault("agent", data.get("agent_id", ""))
+    d.talking = False
+    d.values["call_ended"] = True
+
+
+def _closed(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    d.acd_open = False
+    # the agent's call goes on after routing closes the contact, unless it already ended
+    d.talking = data.get("outcome") in _TALKING_CLOSES and not d.values.get("call_ended")
+
+
+_HANDLERS: dict[str, Any] = {
+    "call.received": _received,
+    "call.attributes": _attributes,
+    "call.ended": _phone_ended,
+    "call.rejected": _phone_rejected,
+    "call.overflowed": _phone_overflowed,
+    "survey.score": _survey,
+    "acd.queued": _queued,
+    "acd.overflowed": _overflowed,
+    "acd.callback_connected": _callback_connected,
+    "acd.callback_promise_missed": _promise_missed,
+    "acd.call_ended": _call_ended,
+    "acd.closed": _closed,
+    **{kind: _acd_outcome(kind) for kind in _ACD_OUTCOMES},
+}
+_STARTERS = frozenset({"call.received", "call.rejected", "acd.queued"})
