@@ -1,0 +1,139 @@
+"""Historical queries over the derived calls table: tallies per slice, waits, agent time.
+
+Aggregation happens in SQL (`calls_table.tally_columns`), grouped by the record dimensions
+asked for and, when an interval is asked for, by UTC quarter-hour; quarter-hours are then put
+into local intervals here and their tallies merged. The figures come from `metrics.figures`.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine, text
+
+from frontdesk.analytics.agent_time import AgentTime
+from frontdesk.analytics.calls_table import (
+    OUTCOME_CODES,
+    OUTCOMES_BY_CODE,
+    ensure_schema,
+    tally_columns,
+)
+from frontdesk.analytics.metrics import MetricSettings, Tally
+from frontdesk.analytics.records import CallOutcome
+from frontdesk.analytics.slices import TIME_DIMENSIONS, Key, check_dimensions, quarter_label
+
+_SQL_DIMENSIONS = {
+    "queue": "queue",
+    "final_queue": "final_queue",
+    "agent": "agent",
+    "team": "team",
+    "number": "number",
+    "outcome": "outcome",
+    "tier": "tier",
+    "country": "country",
+    "language": "language",
+    "open_case": "CASE open_case WHEN 1 THEN 'yes' WHEN 0 THEN 'no' ELSE '' END",
+    "customer": "CASE known WHEN 1 THEN 'known' WHEN 0 THEN 'new' ELSE '' END",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class Window:
+    """Which calls a report covers: offered in [since, until), in these queues (all if empty)."""
+
+    since: float = -math.inf
+    until: float = math.inf
+    queues: tuple[str, ...] = ()
+
+    def where(self) -> tuple[str, dict[str, object]]:
+        clauses: list[str] = ["1 = 1"]
+        params: dict[str, object] = {}
+        if math.isfinite(self.since):
+            clauses.append("offered_at >= :since")
+            params["since"] = self.since
+        if math.isfinite(self.until):
+            clauses.append("offered_at < :until")
+            params["until"] = self.until
+        for i, queue in enumerate(self.queues):
+            params[f"q{i}"] = queue
+        if self.queues:
+            names = ", ".join(f":q{i}" for i in range(len(self.queues)))
+            clauses.append(f"queue IN ({names})")
+        return " AND ".join(clauses), params
+
+
+def tallies(
+    engine: Engine,
+    settings: MetricSettings,
+    by: Sequence[str],
+    window: Window,
+    tz: ZoneInfo,
+) -> dict[Key, Tally]:
+    """One tally per slice of the calls in the window, keys as `slices.record_key` makes them."""
+    check_dimensions(by)
+    ensure_schema(engine)
+    record_dims = [d for d in by if d not in TIME_DIMENSIONS]
+    group = [_SQL_DIMENSIONS[d] for d in record_dims]
+    if len(record_dims) < len(by):
+        group.append("quarter")
+    where, params = window.where()
+    columns = [*group, *tally_columns(settings)]
+    sql = f"SELECT {', '.join(columns)} FROM calls WHERE {where}"
+    if group:
+        sql += f" GROUP BY {', '.join(group)}"
+    result: dict[Key, Tally] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(text(sql), params):
+            if row[len(group)] == 0:  # COUNT(*) of no rows, without GROUP BY
+                continue
+            key = _key(row, by, record_dims, tz)
+            tally = Tally.from_row(settings, row[len(group) :])
+            if key in result:
+                result[key].merge(tally)
+            else:
+                result[key] = tally
+    return result
+
+
+def _key(row: Sequence[object], by: Sequence[str], record_dims: list[str], tz: ZoneInfo) -> Key:
+    values = dict(zip(record_dims, row, strict=False))
+    if "outcome" in values:
+        values["outcome"] = OUTCOMES_BY_CODE[int(str(values["outcome"]))].value
+    quarter = row[len(record_dims)] if len(record_dims) < len(by) else None
+    return tuple(
+        quarter_label(int(str(quarter)), d, tz) if d in TIME_DIMENSIONS else str(values[d])
+        for d in by
+    )
+
+
+def waits(engine: Engine, window: Window) -> tuple[list[float], list[bool]]:
+    """Waits of answered and abandoned calls (abandoned flagged) for patience estimates."""
+    ensure_schema(engine)
+    where, params = window.where()
+    answered = OUTCOME_CODES[CallOutcome.ANSWERED]
+    abandoned = OUTCOME_CODES[CallOutcome.ABANDONED]
+    sql = (
+        f"SELECT wait_s, outcome = {abandoned} FROM calls WHERE {where} "
+        f"AND outcome IN ({answered}, {abandoned})"
+    )
+    with engine.connect() as conn:
+        rows = conn.execute(text(sql), params).all()
+    return [float(r[0]) for r in rows], [bool(r[1]) for r in rows]
+
+
+def agent_time(engine: Engine, window: Window) -> AgentTime:
+    """Agent state time inside the window, from the `acd.agent_state` events."""
+    timeline = AgentTime(window.since, window.until)
+    params: dict[str, object] = {"until": window.until if math.isfinite(window.until) else 1e300}
+    sql = "SELECT at, data FROM events WHERE kind = 'acd.agent_state' AND at < :until ORDER BY seq"
+    last = -math.inf
+    with engine.connect() as conn:
+        for at, data in conn.execute(text(sql), params):
+            timeline.feed(at, "acd.agent_state", json.loads(data))
+            last = max(last, at)
+    timeline.close(min(window.until, last) if math.isfinite(window.until) else last)
+    return timeline

@@ -1,0 +1,182 @@
+"""The reports: summary, service level, abandonment by wait bucket, patience, intervals, agents.
+
+Each report is a `Report` (a title, its columns, rows of plain values, notes) built from the
+calls table through `queries.py` and `metrics.py`; `render.py` prints it as a table, JSON or
+CSV. Rows are sorted by their slice key.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from typing import Any
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import Engine
+
+from frontdesk.analytics.errors import AnalyticsError
+from frontdesk.analytics.metrics import MetricSettings, Tally, abandonment_by_bucket, figures
+from frontdesk.analytics.patience import exponential_patience, kaplan_meier
+from frontdesk.analytics.queries import Window, agent_time, tallies, waits
+from frontdesk.planning.metrics import SLDefinition
+
+KINDS = ("summary", "service-level", "abandonment", "patience", "intervals", "agents")
+
+_SUMMARY = (
+    *("calls", "offered", "answered", "abandoned", "short_abandoned", "callbacks"),
+    *("callbacks_kept", "voicemail", "overflowed", "rejected", "ivr", "phantom"),
+    *("abandonment_rate", "service_level", "asa_s", "aht_s", "longest_wait_s"),
+    *("callback_promise_kept", "survey_mean"),
+)
+_AGENT = ("handled", "answered", "aht_s", "talk_s", "hold_s", "wrap_s", "asa_s", "occupancy")
+
+
+@dataclass(frozen=True, slots=True)
+class Report:
+    kind: str
+    columns: tuple[str, ...]
+    rows: list[dict[str, Any]]
+    settings: dict[str, Any] = field(default_factory=dict)
+    notes: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class ReportRequest:
+    kind: str
+    window: Window = field(default_factory=Window)
+    by: tuple[str, ...] = ()
+    interval: str = "hour"
+    settings: MetricSettings = field(default_factory=MetricSettings)
+    tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+
+
+def build(engine: Engine, request: ReportRequest) -> Report:
+    builders = {
+        "summary": _summary,
+        "service-level": _service_level,
+        "abandonment": _abandonment,
+        "patience": _patience,
+        "intervals": _intervals,
+        "agents": _agents,
+    }
+    if request.kind not in builders:
+        raise AnalyticsError(f"unknown report {request.kind!r}; reports: {', '.join(KINDS)}")
+    return builders[request.kind](engine, request)
+
+
+def _settings_json(r: ReportRequest) -> dict[str, Any]:
+    s = r.settings
+    return {
+        "target_s": s.target_s,
+        "short_abandon_s": s.short_abandon_s,
+        "buckets_s": list(s.buckets_s),
+        "service_level_definition": s.definition.value,
+        "timezone": str(r.tz),
+        "by": list(r.by),
+    }
+
+
+def _sliced(
+    engine: Engine, r: ReportRequest, by: Sequence[str]
+) -> list[tuple[dict[str, str], Tally]]:
+    found = tallies(engine, r.settings, by, r.window, r.tz)
+    return [(dict(zip(by, key, strict=True)), found[key]) for key in sorted(found)]
+
+
+def _summary(engine: Engine, r: ReportRequest) -> Report:
+    rows = [{**key, **figures(t)} for key, t in _sliced(engine, r, r.by)]
+    return Report(r.kind, (*r.by, *_SUMMARY), rows, _settings_json(r), _SUMMARY_NOTES)
+
+
+_SUMMARY_NOTES = (
+    "offered = answered + abandoned + callbacks + voicemail + sent out; rejected, IVR-only and"
+    " phantom calls are counted apart",
+)
+
+
+def _service_level(engine: Engine, r: ReportRequest) -> Report:
+    names = tuple(d.value for d in SLDefinition)
+    rows = []
+    for key, t in _sliced(engine, r, r.by):
+        f = figures(t)
+        counts = {k: f[k] for k in ("offered", "answered", "answered_within_t", "abandoned")}
+        extra = {k: f[k] for k in ("abandoned_within_t", "short_abandoned")}
+        rows.append({**key, **counts, **extra, **f["service_level_by_definition"]})
+    columns = (*r.by, "offered", "answered", "answered_within_t", "abandoned", *names)
+    note = f"T = {r.settings.target_s:g} s, short abandon < {r.settings.short_abandon_s:g} s"
+    return Report(r.kind, columns, rows, _settings_json(r), (note,))
+
+
+def _abandonment(engine: Engine, r: ReportRequest) -> Report:
+    rows = []
+    for key, t in _sliced(engine, r, r.by):
+        for b in abandonment_by_bucket(t):
+            bucket = f"{b.start_s:g}-{b.end_s:g}" if math.isfinite(b.end_s) else f"{b.start_s:g}+"
+            rows.append(
+                {
+                    **key,
+                    "wait_bucket_s": bucket,
+                    "abandoned": b.abandoned,
+                    "reached": b.reached,
+                    "share_of_offered": b.share_of_offered,
+                    "abandon_given_reached": b.abandon_given_reached,
+                }
+            )
+    columns = (
+        *r.by,
+        "wait_bucket_s",
+        "abandoned",
+        "reached",
+        "share_of_offered",
+        "abandon_given_reached",
+    )
+    return Report(r.kind, columns, rows, _settings_json(r))
+
+
+def _patience(engine: Engine, r: ReportRequest) -> Report:
+    if r.by:
+        raise AnalyticsError("the patience report takes no --by (use --queue to narrow it)")
+    wait_list, abandoned = waits(engine, r.window)
+    if not wait_list:
+        return Report(r.kind, (), [], _settings_json(r), ("no answered or abandoned calls",))
+    curve = kaplan_meier(wait_list, abandoned)
+    points = [5, 10, 20, 30, 60, 90, 120, 180, 300, 600]
+    rows: list[dict[str, Any]] = [
+        {"wait_s": t, "survival": curve.at(t), "abandoned_by": 1.0 - curve.at(t)} for t in points
+    ]
+    notes = [
+        f"Kaplan-Meier over {curve.observations} answered (censored) and abandoned calls",
+        f"median patience: {_seconds(curve.median())}",
+    ]
+    if any(abandoned):
+        fit = exponential_patience(wait_list, abandoned)
+        notes.append(f"exponential fit: mean {fit.mean_s:.0f} s (theta {fit.theta_per_s:.5f}/s)")
+    settings = {**_settings_json(r), "median_s": curve.median()}
+    return Report(r.kind, ("wait_s", "survival", "abandoned_by"), rows, settings, tuple(notes))
+
+
+def _seconds(value: float | None) -> str:
+    return "beyond the data" if value is None else f"{value:.0f} s"
+
+
+def _intervals(engine: Engine, r: ReportRequest) -> Report:
+    if r.interval not in ("15min", "hour", "day"):
+        raise AnalyticsError(f"--interval must be 15min, hour or day, not {r.interval!r}")
+    by = (r.interval, *[d for d in r.by if d != r.interval])
+    columns = ("calls", "offered", "answered", "abandoned", "service_level", "asa_s", "aht_s")
+    rows = [{**key, **{c: figures(t)[c] for c in columns}} for key, t in _sliced(engine, r, by)]
+    return Report(r.kind, (*by, *columns), rows, _settings_json(r))
+
+
+def _agents(engine: Engine, r: ReportRequest) -> Report:
+    by = ("agent", *[d for d in r.by if d != "agent"])
+    time = agent_time(engine, r.window)
+    rows = []
+    for key, t in _sliced(engine, r, by):
+        if not key["agent"]:
+            continue  # calls no agent took
+        f = figures(t, time.occupancy(key["agent"]))
+        rows.append({**key, **{c: f[c] for c in _AGENT}})
+    notes = () if time.seconds else ("no agent state events: occupancy unknown",)
+    return Report(r.kind, (*by, *_AGENT), rows, _settings_json(r), notes)
