@@ -12,8 +12,9 @@ import math
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-BUSY_STATES = frozenset({"on_call", "wrap_up"})
-STAFFED_STATES = frozenset({"available", "reserved", "on_call", "wrap_up"})
+# the values of acd.AgentState
+BUSY_STATES = frozenset({"on-call", "wrap-up"})
+STAFFED_STATES = frozenset({"available", "reserved", "on-call", "wrap-up"})
 
 
 class AgentTime:
@@ -27,9 +28,12 @@ class AgentTime:
     def feed(self, at: float, kind: str, data: Mapping[str, Any]) -> None:
         if kind != "acd.agent_state":
             return
-        agent = str(data["agent_id"])
+        self.state(at, str(data["agent_id"]), str(data["new"]))
+
+    def state(self, at: float, agent: str, new: str) -> None:
+        """The agent entered state `new` (an `AgentState` value) at `at`."""
         self._close(agent, at)
-        self._current[agent] = (str(data["new"]), at)
+        self._current[agent] = (new, at)
 
     def feed_all(self, events: Iterable[tuple[float, str, Mapping[str, Any]]]) -> AgentTime:
         for at, kind, data in events:

@@ -282,3 +282,6 @@ _HANDLERS: dict[str, Any] = {
     **{kind: _acd_outcome(kind) for kind in _ACD_OUTCOMES},
 }
 _STARTERS = frozenset({"call.received", "call.rejected", "acd.queued"})
+
+KINDS_READ = frozenset(_HANDLERS)
+"""Every event kind the derivation reads; others can be left out of its stream."""
