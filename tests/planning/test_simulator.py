@@ -14,6 +14,7 @@ the estimate by many standard errors.
 
 from __future__ import annotations
 
+import json
 import math
 import random
 import statistics
@@ -24,7 +25,7 @@ from frontdesk.acd import OfferCallback, QueueConfig
 from frontdesk.analytics.metrics import MetricSettings, figures
 from frontdesk.analytics.patience import kaplan_meier
 from frontdesk.analytics.records import CallOutcome, CallRecord
-from frontdesk.planning import ErlangA, Workload, erlang_c
+from frontdesk.planning import ErlangA, SLDefinition, Workload, erlang_c
 from frontdesk.planning.sim_model import (
     AgentGroup,
     CallbackBehaviour,
@@ -146,3 +147,50 @@ def test_patience_drawn_from_a_kaplan_meier_curve_follows_it() -> None:
     for t in (20.0, 60.0, 150.0):
         share = sum(d > t for d in draws) / len(draws)
         assert share == pytest.approx(curve.at(t), abs=0.015)
+
+
+def _simulate(argv: list[str]) -> int:
+    import argparse
+
+    from frontdesk.planning.cli import register
+
+    parser = argparse.ArgumentParser(prog="frontdesk")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["simulate", *argv])
+    code: int = args.func(args)
+    return code
+
+
+def test_simulate_command_prints_the_report_figures(capsys: pytest.CaptureFixture[str]) -> None:
+    argv = [
+        "--calls-per-hour",
+        "120",
+        "--aht-s",
+        "180",
+        "--patience-s",
+        "200",
+        "--agents",
+        "6",
+        "--hours",
+        "4",
+        "--seed",
+        "2",
+        "--json",
+    ]
+    assert _simulate(argv) == 0
+    first = capsys.readouterr().out
+    out = json.loads(first)
+    assert out["offered"] == out["answered"] + out["abandoned"] > 300
+    assert set(out["service_level_by_definition"]) == {d.value for d in SLDefinition}
+    assert 0 < out["occupancy"] <= 1
+    assert _simulate(argv) == 0
+    again = json.loads(capsys.readouterr().out)
+    assert {k: v for k, v in again.items() if k != "run_s"} == {
+        k: v for k, v in out.items() if k != "run_s"
+    }
+
+
+def test_simulate_refuses_an_incomplete_workload(capsys: pytest.CaptureFixture[str]) -> None:
+    assert _simulate(["--aht-s", "180", "--agents", "3"]) == 2
+    assert "--calls-per-hour" in capsys.readouterr().err
+    assert _simulate(["--calls-per-hour", "10", "--aht-s", "180", "--staffing", "x"]) == 2

@@ -35,7 +35,7 @@ EXIT_BAD_INPUT = 2
 
 
 def register(subparsers: Any) -> None:
-    """Add `plan` and its subcommands to an argparse subparsers object."""
+    """Add `plan` (and `simulate`, see sim_cli.py) to an argparse subparsers object."""
     plan = subparsers.add_parser("plan", help="staffing maths: Erlang B/C/A, staffing, cost")
     sub = plan.add_subparsers(dest="plan_command", required=True)
 
@@ -69,6 +69,11 @@ def register(subparsers: Any) -> None:
     cost.add_argument("--shrinkage", type=float, default=0.0, help="time off phones, 0-1")
     cost.add_argument("--spread", type=int, default=5, help="curve points either side")
     cost.set_defaults(func=_run_cost)
+
+    # `frontdesk simulate` lives beside `plan`; imported here so one register wires both
+    from frontdesk.planning.sim_cli import register as register_simulate
+
+    register_simulate(subparsers)
 
 
 def _workload_options(parser: argparse.ArgumentParser) -> None:
