@@ -58,6 +58,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(func=_cmd_check)
 
+    from frontdesk.analytics.cli import register as register_analytics
     from frontdesk.crm.cli import register as register_crm
     from frontdesk.flows.cli import register as register_flows
     from frontdesk.planning.cli import register as register_planning
@@ -65,6 +66,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_flows(sub)
     register_crm(sub)
     register_planning(sub)
+    register_analytics(sub)
     return parser
 
 
