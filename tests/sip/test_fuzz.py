@@ -21,13 +21,14 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition,
 from wire import Node, Wire
 
 from frontdesk.sip import SipParseError
-from frontdesk.sip.dialog import Dialog, LocalAddress
+from frontdesk.sip.dialog import Dialog, DialogId, LocalAddress
 from frontdesk.sip.events import (
     DialogConfirmed,
     DialogEnded,
     DialogRequest,
     IncomingRequest,
     RequestTimedOut,
+    ResponseReceived,
 )
 from frontdesk.sip.headers import parse_name_addr
 from frontdesk.sip.message import Request, Response, parse_message
@@ -452,6 +453,7 @@ class CallsOverALossyWire(RuleBasedStateMachine):
         self.calling: list[tuple[Node, Transaction]] = []  # INVITEs sent
         self.answered: list[tuple[Node, Dialog]] = []  # UAS dialogs we sent a 2xx for
         self.events: list[tuple[Node, object]] = []
+        self.reinvites: dict[tuple[int, DialogId], Transaction] = {}
 
     @initialize(loss=st.sampled_from([0.0, 0.1, 0.3]), seed=st.integers(0, 2**16))
     def start(self, loss: float, seed: int) -> None:
@@ -504,7 +506,11 @@ class CallsOverALossyWire(RuleBasedStateMachine):
     @rule(pick=st.integers(0, 99))
     def reinvite(self, pick: int) -> None:
         node, dialog = self._dialogs()[pick % len(self._dialogs())]
-        node.ua.request_in_dialog(dialog, "INVITE", self.wire.now, SDP, "application/sdp")
+        earlier = self.reinvites.get((node.port, dialog.id))
+        if earlier is not None and earlier.state in (State.CALLING, State.PROCEEDING):
+            return  # one INVITE at a time in a dialog (RFC 3261 §14.1)
+        txn = node.ua.request_in_dialog(dialog, "INVITE", self.wire.now, SDP, "application/sdp")
+        self.reinvites[(node.port, dialog.id)] = txn
         self._settle()
 
     @precondition(lambda self: any(n.ua.dialogs for n in self.nodes))
@@ -568,3 +574,114 @@ CallsOverALossyWire.TestCase.settings = settings(
     suppress_health_check=[HealthCheck.too_slow],
 )  # fmt: skip
 test_calls_over_a_lossy_wire = CallsOverALossyWire.TestCase
+
+
+def _answered(wire: Wire, caller: Node, callee: Node) -> tuple[Dialog, Dialog]:
+    _invite(caller, callee)
+    wire.pump()
+    _answer(callee, 200, wire.now)
+    wire.run_until(wire.now + 0.1)
+    caller.events.clear()
+    return next(iter(caller.ua.dialogs.values())), next(iter(callee.ua.dialogs.values()))
+
+
+def test_a_retransmitted_2xx_is_acknowledged_again_and_changes_nothing() -> None:
+    wire, caller, callee = _pair()
+    client, _ = _answered(wire, caller, callee)
+    client.remote_cseq = 7  # as if the callee had sent requests in the dialog
+    ok = next(
+        d for _, route, d in wire.log if route == "5060->5061" and d.startswith(b"SIP/2.0 200")
+    )
+    caller.ua.receive(ok, callee.peer(), wire.now + 0.5)  # within Timer M
+    acks = [d for d, _ in caller.ua.outgoing if d.startswith(b"ACK ")]
+    assert len(acks) == 1 and acks[0] == client.ack_wire  # §13.2.2.4: every 2xx is ACKed
+    assert caller.ua.dialogs[client.id] is client and client.remote_cseq == 7
+    assert not [e for e in caller.ua.events if isinstance(e, DialogConfirmed)]
+
+
+def test_a_reinvite_2xx_updates_the_dialog_it_belongs_to() -> None:
+    wire, caller, callee = _pair()
+    client, _ = _answered(wire, caller, callee)
+    client.route_set = ["<sip:127.0.0.1:5060;lr>"]  # as learnt from Record-Route
+    caller.ua.request_in_dialog(client, "INVITE", wire.now, SDP, "application/sdp")
+    wire.pump()
+    _answer(callee, 200, wire.now)
+    wire.run_until(wire.now + 1)
+    assert caller.ua.dialogs[client.id] is client  # not replaced by a new Dialog
+    assert client.route_set == ["<sip:127.0.0.1:5060;lr>"]  # §12.2.1.2: it never changes
+    acks = [d for _, route, d in wire.log if route == "5061->5060" and d.startswith(b"ACK ")]
+    assert [parse_message(a).cseq.seq for a in acks] == [1, 2]
+
+
+def test_a_2xx_to_a_reinvite_after_our_bye_is_acknowledged_without_reviving_the_dialog() -> None:
+    wire, caller, callee = _pair()
+    client, _ = _answered(wire, caller, callee)
+    caller.ua.request_in_dialog(client, "INVITE", wire.now, SDP, "application/sdp")
+    wire.pump()
+    callee.ua.events.clear()
+    incoming = next(e for e in callee.events if isinstance(e, DialogRequest))
+    callee.ua.reply(incoming.txn, 200, body=SDP, content_type="application/sdp", now=wire.now)
+    late_ok = [d for d, _ in callee.ua.outgoing if d.startswith(b"SIP/2.0 200")]
+    callee.ua.outgoing.clear()  # the 2xx is late ...
+    caller.ua.bye(client, wire.now)  # ... the caller hangs up meanwhile
+    caller.ua.outgoing.clear()
+    caller.ua.events.clear()
+    caller.ua.receive(late_ok[0], callee.peer(), wire.now + 0.1)
+    assert [d.split(b" ", 1)[0] for d, _ in caller.ua.outgoing] == [b"ACK"]
+    assert not caller.ua.dialogs
+    assert not [e for e in caller.ua.events if isinstance(e, DialogConfirmed)]
+
+
+def test_a_reinvite_sent_before_the_ack_came_does_not_end_the_call() -> None:
+    # The callee answers, then re-INVITEs (e.g. to hold) before the caller's ACK arrives.
+    wire, caller, callee = _pair()
+    _invite(caller, callee)
+    wire.pump()
+    callee.ua.outgoing.clear()
+    incoming = next(e for e in callee.events if isinstance(e, IncomingRequest))
+    server = callee.ua.reply(incoming.txn, 200, body=SDP, content_type="application/sdp", now=0)
+    assert server is not None
+    ok = [d for d, _ in callee.ua.outgoing if d.startswith(b"SIP/2.0 200")]
+    callee.ua.outgoing.clear()
+    callee.ua.request_in_dialog(server, "INVITE", 0.0, SDP, "application/sdp")
+    caller.ua.receive(ok[0], callee.peer(), 0.0)  # now the 2xx reaches the caller, which ACKs
+    wire.run_until(40.0)
+    _answer(caller, 200, wire.now)
+    wire.run_until(80.0)
+    assert server.acked and callee.ua.dialogs.get(server.id) is server
+    assert not wire.sent(b"BYE ")
+
+
+def test_reinvite_glare_gets_491_on_both_sides() -> None:
+    wire, caller, callee = _pair()
+    client, server = _answered(wire, caller, callee)
+    callee.events.clear()
+    caller.ua.request_in_dialog(client, "INVITE", wire.now, SDP, "application/sdp")
+    callee.ua.request_in_dialog(server, "INVITE", wire.now, SDP, "application/sdp")
+    wire.run_until(wire.now + 1)
+    statuses = {
+        (node.port, e.txn.request.method, e.response.status)
+        for node in (caller, callee)
+        for e in node.events
+        if isinstance(e, ResponseReceived)
+    }
+    assert {(5061, "INVITE", 491), (5060, "INVITE", 491)} <= statuses  # RFC 3261 §14.2
+
+
+def test_a_reinvite_left_in_proceeding_is_given_up_when_its_dialog_ends() -> None:
+    wire, caller, callee = _pair()
+    client, server = _answered(wire, caller, callee)
+    txn = caller.ua.request_in_dialog(client, "INVITE", wire.now, SDP, "application/sdp")
+    wire.run_until(wire.now + 0.3)  # the callee's core sends 100 Trying; nobody answers
+    assert txn.state is State.PROCEEDING
+    callee.ua.bye(server, wire.now)
+    wire.pump()
+    del wire.nodes[(callee.host, callee.port)]  # and the callee is gone
+    ended_at = wire.now
+    wire.run_until(ended_at + 64 * 0.5 - 0.1)
+    assert caller.ua.txns.client.get(txn.key) is txn
+    wire.run_until(ended_at + 64 * 0.5 + 0.1)
+    assert caller.ua.txns.client.get(txn.key) is None
+    assert any(isinstance(e, RequestTimedOut) and e.txn is txn for e in caller.events)
+    _time_passes(caller.ua, wire.now)
+    _assert_clean(caller.ua)

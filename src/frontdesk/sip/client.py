@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING
 
 from frontdesk.sip.build import IdFactory, make_cancel, via_value
 from frontdesk.sip.dialog import Dialog, DialogId, DialogInput, DialogState, LocalAddress
-from frontdesk.sip.events import DialogConfirmed, DialogEnded, ResponseReceived, SipEvent
+from frontdesk.sip.events import DialogConfirmed, ResponseReceived, SipEvent
 from frontdesk.sip.headers import NameAddr
 from frontdesk.sip.message import Request, Response
 from frontdesk.sip.timers import TimerHeap
@@ -22,6 +22,9 @@ from frontdesk.sip.uri import SipUri
 # Given the request that was challenged and the 401/407, returns the same request with
 # credentials (new CSeq and branch set by the caller), or None when it cannot answer.
 Authorizer = Callable[[Request, Response], dict[str, str] | None]
+
+
+_IN_PROGRESS = (State.CALLING, State.PROCEEDING)  # an INVITE without its final response yet
 
 
 @dataclass(slots=True)
@@ -34,6 +37,9 @@ class ClientRequest:
     dialog: Dialog | None = None
     early: dict[str, Dialog] = field(default_factory=dict)
     previous: Transaction | None = None  # the transaction this one retried with credentials
+    # For an INVITE: the To tag of the 2xx we acknowledged, our ACK and where it went, so a
+    # retransmitted 2xx is acknowledged again and changes nothing else (§13.2.2.4).
+    acked: tuple[str, bytes, Peer] | None = None
 
 
 class ClientMixin:
@@ -43,10 +49,11 @@ class ClientMixin:
         timers: TimerHeap
         events: list[SipEvent]
         dialogs: dict[DialogId, Dialog]
+        _reinvites: dict[DialogId, list[Transaction]]
         outgoing: list[tuple[bytes, Peer]]
 
         def local_for(self, peer: Peer) -> LocalAddress: ...
-        def _end(self, dialog: Dialog, reason: str) -> None: ...
+        def _end(self, dialog: Dialog, reason: str, now: float) -> None: ...
 
     def new_request(
         self,
@@ -98,13 +105,13 @@ class ClientMixin:
         self.txns.send_request(make_cancel(invite.request), invite.peer, now, ClientRequest())
         # §9.1: with no final response 64*T1 after the CANCEL, the INVITE transaction is
         # considered cancelled and destroyed (otherwise it would wait in Proceeding forever).
-        self.timers.schedule(now + 64 * T1, invite, "CANCEL_TIMEOUT")
+        self.timers.schedule(now + 64 * T1, invite, "GIVE_UP")
 
     def bye(self, dialog: Dialog, now: float) -> None:
         if dialog.state is DialogState.TERMINATED:
             return
         self._send_bye(dialog, now)
-        self._end(dialog, "local_bye")
+        self._end(dialog, "local_bye", now)
 
     def request_in_dialog(
         self,
@@ -115,9 +122,15 @@ class ClientMixin:
         content_type: str | None = None,
     ) -> Transaction:
         request = dialog.new_request(method, self.ids, body, content_type)
+        state = ClientRequest(dialog=dialog)
+        txn = self.txns.send_request(request, self._dialog_peer(dialog), now, state)
         if method == "INVITE":
-            dialog.invite_cseq = request.cseq.seq
-        return self.txns.send_request(request, self._dialog_peer(dialog), now, ClientRequest())
+            pending = self._reinvites.setdefault(dialog.id, [])
+            pending[:] = [t for t in pending if t.state in _IN_PROGRESS] + [txn]
+        return txn
+
+    def _reinvite_pending(self, dialog: Dialog) -> bool:
+        return any(t.state in _IN_PROGRESS for t in self._reinvites.get(dialog.id, ()))
 
     def _send_bye(self, dialog: Dialog, now: float) -> None:
         request = dialog.new_request("BYE", self.ids)
@@ -146,6 +159,10 @@ class ClientMixin:
             return
         dialog = None
         if txn.request.method == "INVITE":
+            acked = state.acked
+            if acked is not None and 200 <= status < 300 and acked[0] == (response.to.tag or ""):
+                self.outgoing.append((acked[1], acked[2]))  # a retransmitted 2xx
+                return
             dialog = self._invite_response(txn, state, response, now)
         self.events.append(ResponseReceived(txn, response, dialog))
 
@@ -169,6 +186,8 @@ class ClientMixin:
             for early in state.early.values():
                 early.feed(DialogInput.FAILURE)
             return None
+        if txn.request.to.tag is not None:
+            return self._reinvite_accepted(txn, state, response)
         dialog = state.early.pop(tag or "", None)
         if dialog is None:
             dialog = Dialog.for_uac(txn.request, response, txn.peer, self.local_for(txn.peer))
@@ -179,10 +198,30 @@ class ClientMixin:
         self.dialogs[dialog.id] = dialog
         ack = dialog.new_request("ACK", self.ids)
         dialog.ack_wire = bytes(ack)
-        self.outgoing.append((dialog.ack_wire, self._dialog_peer(dialog)))
+        state.acked = (tag or "", dialog.ack_wire, self._dialog_peer(dialog))
+        self.outgoing.append(state.acked[1:])
         self.events.append(DialogConfirmed(dialog))
         if state.cancel_wanted:
             self.bye(dialog, now)
+        return dialog
+
+    def _reinvite_accepted(
+        self, txn: Transaction, state: ClientRequest, response: Response
+    ) -> Dialog | None:
+        """A 2xx to a re-INVITE: the dialog it belongs to is updated, never replaced (its route
+        set stays, §12.2.1.2), and the 2xx is acknowledged even if the dialog has ended since
+        (§13.2.2.4) without bringing it back."""
+        dialog = (
+            state.dialog if state.dialog is not None and state.dialog.id in self.dialogs else None
+        )
+        if dialog is not None and response.contacts:
+            dialog.remote_target = response.contacts[0].uri  # a target refresh (§12.2)
+        acking = dialog or Dialog.for_uac(txn.request, response, txn.peer, self.local_for(txn.peer))
+        ack = acking.new_request("ACK", self.ids, ack_cseq=txn.request.cseq.seq)
+        state.acked = (response.to.tag or "", bytes(ack), self._dialog_peer(acking))
+        if dialog is not None:
+            dialog.ack_wire = state.acked[1]
+        self.outgoing.append(state.acked[1:])
         return dialog
 
     def _retry_with_credentials(
@@ -227,6 +266,4 @@ class ClientMixin:
             key = (txn.request.call_id, txn.request.from_.tag or "", txn.request.to.tag or "")
             dialog = self.dialogs.get(key)
             if dialog is not None:
-                dialog.feed(DialogInput.BYE)
-                self.dialogs.pop(dialog.id, None)
-                self.events.append(DialogEnded(dialog, "timeout"))
+                self._end(dialog, "timeout", now)

@@ -186,11 +186,20 @@ class Dialog:
         return uri if isinstance(uri, SipUri) else None
 
     def new_request(
-        self, method: str, ids: IdFactory, body: bytes = b"", content_type: str | None = None
+        self,
+        method: str,
+        ids: IdFactory,
+        body: bytes = b"",
+        content_type: str | None = None,
+        ack_cseq: int | None = None,
     ) -> Request:
+        """`ack_cseq`: for an ACK, the CSeq of the INVITE it acknowledges when that is not
+        `invite_cseq` (our re-INVITE; `invite_cseq` is the INVITE we answered last)."""
         if method != "ACK" and method != "CANCEL":
             self.local_cseq += 1
-        cseq = self.invite_cseq if method == "ACK" else self.local_cseq
+        cseq = self.local_cseq
+        if method == "ACK":
+            cseq = self.invite_cseq if ack_cseq is None else ack_cseq
         request_uri: Uri = self.remote_target
         routes = list(self.route_set)
         if routes:

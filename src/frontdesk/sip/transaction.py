@@ -75,7 +75,9 @@ class Input(Enum):
     TIMER_K = auto()
     TIMER_L = auto()
     TIMER_M = auto()
-    CANCEL_TIMEOUT = auto()  # 64*T1 after our CANCEL and still no final response (§9.1)
+    # 64*T1 after we cancelled the INVITE (§9.1), or after its dialog ended, and still no
+    # final response: the transaction is given up.
+    GIVE_UP = auto()
     TRANSPORT_ERROR = auto()
 
 
@@ -144,7 +146,7 @@ TABLE: dict[tuple[Kind, State, Input], tuple[State, tuple[Action, ...]]] = {
     (_IC, S.PROCEEDING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
     (_IC, S.PROCEEDING, I.RESP_2XX): (S.ACCEPTED, (A.START_M, A.PASS_UP)),
     (_IC, S.PROCEEDING, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK, A.START_D, A.PASS_UP)),
-    (_IC, S.PROCEEDING, I.CANCEL_TIMEOUT): (S.TERMINATED, (A.TIMEOUT_UP,)),
+    (_IC, S.PROCEEDING, I.GIVE_UP): (S.TERMINATED, (A.TIMEOUT_UP,)),
     (_IC, S.ACCEPTED, I.RESP_2XX): (S.ACCEPTED, (A.PASS_UP,)),
     (_IC, S.ACCEPTED, I.TIMER_M): (S.TERMINATED, ()),
     (_IC, S.COMPLETED, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK,)),

@@ -92,6 +92,8 @@ class UserAgent(ClientMixin):
         self.outgoing = self.txns.outgoing
         self.events: list[SipEvent] = []
         self.dialogs: dict[DialogId, Dialog] = {}
+        # Our re-INVITEs still in progress, by dialog (§14.1 allows one at a time).
+        self._reinvites: dict[DialogId, list[Transaction]] = {}
 
     # -- driving ------------------------------------------------------------------------------
     def receive(self, data: bytes, peer: Peer, now: float) -> None:
@@ -200,7 +202,11 @@ class UserAgent(ClientMixin):
         dialog.remote_cseq = seq
         if request.method == "BYE":
             self.reply(txn, 200, now=now)
-            self._end(dialog, "remote_bye")
+            self._end(dialog, "remote_bye", now)
+            return
+        if request.method == "INVITE" and self._reinvite_pending(dialog):
+            # Glare: both ends re-INVITE at once; ours stands, theirs gets 491 (§14.2).
+            self.reply(txn, 491, now=now)
             return
         if request.method in ("INVITE", "UPDATE") and request.contacts:
             dialog.remote_target = request.contacts[0].uri
@@ -301,17 +307,23 @@ class UserAgent(ClientMixin):
         if now - timer.started >= 64 * T1:
             dialog.feed(DialogInput.NO_ACK)
             self._send_bye(dialog, now)
-            self._end(dialog, "no_ack")
+            self._end(dialog, "no_ack", now)
             return
         self.outgoing.append((dialog.pending_2xx, dialog.peer))
         dialog.retransmit_interval = min(dialog.retransmit_interval * 2, T2)
         self.timers.schedule(now + dialog.retransmit_interval, timer, "2XX")
 
-    def _end(self, dialog: Dialog, reason: str) -> None:
+    def _end(self, dialog: Dialog, reason: str, now: float) -> None:
         dialog.state = DialogState.TERMINATED
         dialog.ended_reason = reason
         self.dialogs.pop(dialog.id, None)
         self.events.append(DialogEnded(dialog, reason))
+        # A re-INVITE of ours still waiting in Proceeding may never be answered now (the peer
+        # stops retransmitting its 2xx once the dialog is gone): give it up in time, as §9.1
+        # does for a cancelled INVITE.
+        for reinvite in self._reinvites.pop(dialog.id, ()):
+            if reinvite.state is State.PROCEEDING:
+                self.timers.schedule(now + 64 * T1, reinvite, "GIVE_UP")
 
     def _reject(
         self, partial: Request | Response | None, status: int, why: str, peer: Peer
@@ -347,4 +359,4 @@ class UserAgent(ClientMixin):
         for dialog in list(self.dialogs.values()):
             if dialog.state is DialogState.CONFIRMED:
                 self._send_bye(dialog, now)
-                self._end(dialog, "shutdown")
+                self._end(dialog, "shutdown", now)
