@@ -387,9 +387,7 @@ class SessionDescription:
     @classmethod
     def parse(cls, data: bytes | str) -> SessionDescription:
         """Read an SDP body; raises SdpError (status 400) saying what is wrong."""
-        from frontdesk.sip.sdp_parse import read_description  # it builds on the classes here
-
-        return read_description(data)
+        return _reader.read_description(data)
 
     def attribute(self, name: str) -> str | None:
         return first_attribute(self.attributes, name)
@@ -458,3 +456,8 @@ def __getattr__(name: str) -> object:
     value: object = getattr(offer_answer, name)
     globals()[name] = value  # later look-ups find it directly
     return value
+
+
+# The reader builds on the classes above, so it is imported last; the module object is enough,
+# its function being looked up when a body is parsed (whichever module was imported first).
+from frontdesk.sip import sdp_parse as _reader  # noqa: E402
