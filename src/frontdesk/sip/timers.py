@@ -8,11 +8,24 @@ from __future__ import annotations
 
 import heapq
 import itertools
+from collections.abc import Callable
 from typing import Protocol
 
 
 class TimerOwner(Protocol):
     def on_timer(self, kind: str, now: float) -> None: ...
+
+
+class Later:
+    """A timer owner that just calls a function with the time (for application timers)."""
+
+    __slots__ = ("action",)
+
+    def __init__(self, action: Callable[[float], object]) -> None:
+        self.action = action
+
+    def on_timer(self, kind: str, now: float) -> None:
+        self.action(now)
 
 
 class TimerHeap:

@@ -27,6 +27,7 @@ from frontdesk.sip.events import (
 )
 from frontdesk.sip.message import Request
 from frontdesk.sip.registrar import Registrar, RegistrationError
+from frontdesk.sip.timers import Later
 from frontdesk.sip.transaction import Peer, State, Transaction
 from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
@@ -74,26 +75,6 @@ class Call:
         # Set when Frontdesk itself ends the call for a reason of its own (media_timeout...).
         self.end_reason: str | None = None
         self.end_detail = ""
-
-
-class _Hangup:
-    __slots__ = ("dialog", "switchboard")
-
-    def __init__(self, switchboard: Switchboard, dialog: Dialog) -> None:
-        self.switchboard, self.dialog = switchboard, dialog
-
-    def on_timer(self, kind: str, now: float) -> None:
-        self.switchboard.ua.bye(self.dialog, now)
-
-
-class _Answer:
-    __slots__ = ("call", "switchboard")
-
-    def __init__(self, switchboard: Switchboard, call: Call) -> None:
-        self.switchboard, self.call = switchboard, call
-
-    def on_timer(self, kind: str, now: float) -> None:
-        self.switchboard._answer(self.call, now)
 
 
 class Switchboard:
@@ -192,7 +173,9 @@ class Switchboard:
         self.calls[request.call_id] = call
         if number.ring_s:
             self.ua.reply(txn, 180, now=now)
-            self.ua.timers.schedule(now + number.ring_s, _Answer(self, call), "ANSWER")
+            self.ua.timers.schedule(
+                now + number.ring_s, Later(lambda t: self._answer(call, t)), "ANSWER"
+            )
         else:
             self._answer(call, now)
 
@@ -212,7 +195,9 @@ class Switchboard:
         if media is not None:
             self.media.start(call.call_id, number, media)
         if dialog is not None and number.hangup_after_s:
-            self.ua.timers.schedule(now + number.hangup_after_s, _Hangup(self, dialog), "HANGUP")
+            self.ua.timers.schedule(
+                now + number.hangup_after_s, Later(lambda t: self.ua.bye(dialog, t)), "HANGUP"
+            )
 
     def _is_extension(self, user: str | None) -> bool:
         return user is not None and self.company.agent_by_extension(user) is not None

@@ -14,6 +14,7 @@ from collections.abc import Callable
 from frontdesk.config import Company, Trunk
 from frontdesk.sip.events import RequestTimedOut, ResponseReceived, SipEvent
 from frontdesk.sip.headers import parse_name_addr
+from frontdesk.sip.timers import Later
 from frontdesk.sip.transaction import Peer
 from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
@@ -21,16 +22,6 @@ from frontdesk.telephony.switchboard import EventSink
 
 log = logging.getLogger("frontdesk.trunks")
 PING_INTERVAL = 60.0
-
-
-class _Ping:
-    __slots__ = ("monitor", "trunk")
-
-    def __init__(self, monitor: TrunkMonitor, trunk: Trunk) -> None:
-        self.monitor, self.trunk = monitor, trunk
-
-    def on_timer(self, kind: str, now: float) -> None:
-        self.monitor.ping(self.trunk, now)
 
 
 class TrunkMonitor:
@@ -62,7 +53,7 @@ class TrunkMonitor:
         )
         self._pending[request.call_id] = trunk
         self.ua.send(request, peer, now)
-        self.ua.timers.schedule(now + self.interval, _Ping(self, trunk), "PING")
+        self.ua.timers.schedule(now + self.interval, Later(lambda t: self.ping(trunk, t)), "PING")
 
     def handle(self, events: list[SipEvent], now: float) -> None:
         for event in events:

@@ -17,6 +17,7 @@ from frontdesk.sip.digest import answer_challenge, choose_challenge
 from frontdesk.sip.events import RequestTimedOut, ResponseReceived, SipEvent
 from frontdesk.sip.headers import parse_name_addr
 from frontdesk.sip.message import Request, Response
+from frontdesk.sip.timers import Later
 from frontdesk.sip.transaction import Peer
 from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
@@ -36,16 +37,6 @@ class TrunkState:
     expires_at: float = 0.0
     retry_delay: float = RETRY_FIRST
     nc: int = 0
-
-
-class _Wake:
-    __slots__ = ("owner", "state")
-
-    def __init__(self, owner: TrunkRegistrar, state: TrunkState) -> None:
-        self.owner, self.state = owner, state
-
-    def on_timer(self, kind: str, now: float) -> None:
-        self.owner.register(self.state, now)
 
 
 class TrunkRegistrar:
@@ -134,7 +125,9 @@ class TrunkRegistrar:
         state.retry_delay = RETRY_FIRST
         # Refresh well before expiry (at 80%, but never later than 30 s before it).
         refresh = max(1.0, min(granted * 0.8, granted - 30.0))
-        self.ua.timers.schedule(now + refresh, _Wake(self, state), "REREGISTER")
+        self.ua.timers.schedule(
+            now + refresh, Later(lambda t: self.register(state, t)), "REREGISTER"
+        )
         if not was:
             log.info("registered with trunk %s for %d s", state.trunk.name, granted)
             self.log.append(
@@ -157,7 +150,9 @@ class TrunkRegistrar:
             reason=why,
             retry_in_s=state.retry_delay,
         )
-        self.ua.timers.schedule(now + state.retry_delay, _Wake(self, state), "REREGISTER")
+        self.ua.timers.schedule(
+            now + state.retry_delay, Later(lambda t: self.register(state, t)), "REREGISTER"
+        )
         state.retry_delay = min(state.retry_delay * 2, RETRY_MAX)
 
 
