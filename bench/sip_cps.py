@@ -193,7 +193,9 @@ def climb(server: Server, rates: list[int], duration: float, work: Path) -> list
     steps: list[Step] = []
     for rate in rates:
         step = run_step(server, rate, duration, work)
-        if not step.sustained:  # one more try, so that a single stray loss ends no climb
+        for _ in range(2):  # two more tries, so that a single stray loss ends no climb
+            if step.sustained:
+                break
             step = run_step(server, rate, duration, work)
         steps.append(step)
         verdict = "sustained" if step.sustained else "NOT sustained"
