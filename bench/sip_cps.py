@@ -170,9 +170,16 @@ def run_step(server: Server, rate: int, duration: float, work: Path) -> Step:
             f"{int(duration) + 40}s",
             "-max_recv_loops",
             "10000",
+            # Sippy sometimes sends its 100 Trying after the 200 OK; a stray provisional is
+            # harmless, so sipp is told not to abort a call for it (the same for both servers).
+            "-default_behaviors",
+            "all,-abortunexp",
             "-trace_screen",
             "-screen_file",
             str(screen),
+            "-trace_err",
+            "-error_file",
+            str(work / f"{server.name}-{rate}.errors"),
         ],
     )
     subprocess.run(
