@@ -69,3 +69,16 @@ def test_check_command(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> No
     assert main(["check", str(bad)]) == 1
     assert f"{bad}:4:" in capsys.readouterr().err
     assert load_company(good).name == "Acme"
+
+
+def test_missing_and_non_utf8_files_are_refused_with_a_reason(tmp_path: Path) -> None:
+    with pytest.raises(ConfigError) as missing:
+        load_company(tmp_path / "nowhere.yaml")
+    assert missing.value.problems[0].line == 1
+    assert "cannot read the file" in missing.value.problems[0].message
+    latin = tmp_path / "latin1.yaml"
+    latin.write_bytes("company:\n  name: Café\n".encode("latin-1"))
+    with pytest.raises(ConfigError) as binary:
+        load_company(latin)
+    assert binary.value.problems[0].message == "the file is not UTF-8 text"
+    assert main(["check", str(latin)]) == 1

@@ -20,6 +20,16 @@ def scenario(tmp_path: Path, name: str, **values: str) -> str:
     return str(path)
 
 
+def run_scenario(
+    server: ServerProcess, tmp_path: Path, name: str, service: str, calls: int
+) -> None:
+    """Runs one of our scenario files for `calls` calls to `service`; every call must pass."""
+    path = scenario(tmp_path, name)
+    count = str(calls)
+    result = run_sipp(server, tmp_path, "-sf", path, "-s", service, "-m", count, "-r", count)
+    assert result.returncode == 0, result.screen
+
+
 def by_call(events: list[StoredEvent]) -> dict[str | None, list[str]]:
     calls: dict[str | None, list[str]] = collections.defaultdict(list)
     for event in events:
@@ -50,57 +60,21 @@ def test_builtin_uac_over_tcp(server: ServerProcess, tmp_path: Path) -> None:
 
 
 def test_frontdesk_hangs_up_the_test_line(server: ServerProcess, tmp_path: Path) -> None:
-    result = run_sipp(
-        server,
-        tmp_path,
-        "-sf",
-        scenario(tmp_path, "call_answered_by_frontdesk_bye.xml"),
-        "-s",
-        "199",
-        "-m",
-        "3",
-        "-r",
-        "3",
-    )
-    assert result.returncode == 0, result.screen
+    run_scenario(server, tmp_path, "call_answered_by_frontdesk_bye.xml", "199", 3)
     ended = server.wait_for_events("call.ended", 3)
     assert [e.data["reason"] for e in ended] == ["local_bye"] * 3
     assert all(e.data["duration_s"] >= 3.0 for e in ended)  # 1 s ringing + 2 s answered
 
 
 def test_cancel_while_ringing(server: ServerProcess, tmp_path: Path) -> None:
-    result = run_sipp(
-        server,
-        tmp_path,
-        "-sf",
-        scenario(tmp_path, "cancel_while_ringing.xml"),
-        "-s",
-        "199",
-        "-m",
-        "3",
-        "-r",
-        "3",
-    )
-    assert result.returncode == 0, result.screen
+    run_scenario(server, tmp_path, "cancel_while_ringing.xml", "199", 3)
     ended = server.wait_for_events("call.ended", 3)
     assert [e.data["reason"] for e in ended] == ["cancelled"] * 3
     assert not server.events("call.answered")
 
 
 def test_reinvite_hold_is_answered_recvonly(server: ServerProcess, tmp_path: Path) -> None:
-    result = run_sipp(
-        server,
-        tmp_path,
-        "-sf",
-        scenario(tmp_path, "reinvite.xml"),
-        "-s",
-        "100",
-        "-m",
-        "2",
-        "-r",
-        "2",
-    )
-    assert result.returncode == 0, result.screen
+    run_scenario(server, tmp_path, "reinvite.xml", "100", 2)
     assert len(server.wait_for_events("call.ended", 2)) == 2
 
 

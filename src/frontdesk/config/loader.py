@@ -15,6 +15,7 @@ import yaml
 
 from frontdesk import FrontdeskError
 from frontdesk.config.company import Agent, Company, Number, RecordingPolicy, Trunk
+from frontdesk.textfile import UnreadableFile, read_utf8
 
 
 @dataclass(frozen=True, slots=True)
@@ -249,13 +250,9 @@ def parse_company(text: str, file: str) -> Company:
 
 def load_company(path: Path) -> Company:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise ConfigError(
-            [Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]
-        ) from None
-    except UnicodeDecodeError:
-        raise ConfigError([Problem(str(path), 1, "the file is not UTF-8 text")]) from None
+        text = read_utf8(path)
+    except UnreadableFile as exc:
+        raise ConfigError([Problem(str(path), 1, str(exc))]) from None
     return parse_company(text, str(path))
 
 

@@ -26,6 +26,7 @@ from frontdesk.flows.model import Flow, FlowSet, Node
 from frontdesk.flows.read_ends import read_node
 from frontdesk.flows.reader import Reader
 from frontdesk.flows.validate import flow_language_warnings, validate_flow
+from frontdesk.textfile import UnreadableFile, read_utf8
 
 FLOW_KEYS = {"nodes", "start", "languages", "timezone", "voices", "description"}
 DEMO_FILE = "flows_demo.yaml"
@@ -110,13 +111,9 @@ def parse_flows(text: str, file: str) -> FlowSet:
 
 def load_flows(path: Path) -> FlowSet:
     try:
-        text = path.read_text(encoding="utf-8")
-    except OSError as exc:
-        raise FlowFileError(
-            [Problem(str(path), 1, f"cannot read the file: {exc.strerror}")]
-        ) from None
-    except UnicodeDecodeError:
-        raise FlowFileError([Problem(str(path), 1, "the file is not UTF-8 text")]) from None
+        text = read_utf8(path)
+    except UnreadableFile as exc:
+        raise FlowFileError([Problem(str(path), 1, str(exc))]) from None
     return parse_flows(text, str(path))
 
 
