@@ -16,12 +16,11 @@ from frontdesk.sip.digest import (
     AuthResult,
     DigestAuthenticator,
     DigestError,
-    answer_challenge,
-    choose_challenge,
     digest_response,
     hash_hex,
     parse_auth_header,
 )
+from frontdesk.sip.digest_client import answer_challenge, choose_challenge
 
 SECRET = b"sixteen-bytes-or-more-of-secret"
 REALM = "frontdesk.example.com"

@@ -4,8 +4,8 @@ Server side, `DigestAuthenticator` issues challenges (WWW-Authenticate / Proxy-A
 values) and checks credentials (Authorization / Proxy-Authorization values). Its nonces carry
 their issue time and an HMAC, so it keeps no per-challenge state; the only memory it holds is
 the highest nonce-count seen for each nonce in use (replay protection, RFC 7616 §3.4.5), bounded
-in time and size. Client side, `choose_challenge` picks the strongest challenge we can answer
-and `answer_challenge` computes the credentials. Every call that needs time is given `now`.
+in time and size. The client side (answering a challenge) is `digest_client.py`. Every call
+that needs time is given `now`.
 """
 
 from __future__ import annotations
@@ -49,6 +49,8 @@ _HASHES: dict[str, str] = {
     for name, impl in (("MD5", "md5"), ("SHA-256", "sha256"), ("SHA-512-256", "sha512_256"))
     if _available(impl)
 }
+# Weakest first: a challenge's strength is its algorithm's position here.
+ALGORITHM_STRENGTH: tuple[str, ...] = tuple(_HASHES)
 SUPPORTED_ALGORITHMS: tuple[str, ...] = tuple(
     name for base in _HASHES for name in (base, f"{base}-sess")
 )
@@ -113,7 +115,7 @@ def _skip_separators(text: str, pos: int) -> int:
     return pos
 
 
-def _quote(text: str) -> str:
+def quote_string(text: str) -> str:
     return '"' + text.replace("\\", "\\\\").replace('"', '\\"') + '"'
 
 
@@ -257,7 +259,7 @@ class DigestAuthenticator:
         chosen = self.algorithms if algorithms is None else [self._known(a) for a in algorithms]
         tail = ", stale=true" if stale else ""
         return [
-            f'Digest realm={_quote(self.realm)}, nonce="{nonce}", algorithm={name}, '
+            f'Digest realm={quote_string(self.realm)}, nonce="{nonce}", algorithm={name}, '
             f'qop="auth"{tail}'
             for name in chosen
         ]
@@ -406,81 +408,3 @@ class _Refusal(Exception):
     def __init__(self, reason: AuthReason, detail: str, username: str) -> None:
         super().__init__(detail)
         self.result = AuthResult(reason, detail, username)
-
-
-# --- client side ---------------------------------------------------------------------------
-
-
-def choose_challenge(values: Sequence[str]) -> str:
-    """The Digest challenge with the strongest algorithm we support (RFC 8760 §2.4)."""
-    ranked: list[tuple[int, int, str]] = []
-    for order, value in enumerate(values):
-        try:
-            header = parse_auth_header(value)
-        except DigestError:
-            continue
-        algorithm = canonical_algorithm(header.params.get("algorithm", "MD5"))
-        if header.scheme.lower() == "digest" and algorithm is not None:
-            strength = list(_HASHES).index(algorithm.removesuffix("-sess"))
-            ranked.append((-strength, order, value))  # ties keep the server's order
-    if not ranked:
-        raise DigestError(
-            f"none of the {len(values)} challenges is Digest with an algorithm we support "
-            f"({', '.join(_HASHES)})"
-        )
-    return min(ranked)[2]
-
-
-def answer_challenge(
-    challenge_header_value: str,
-    method: str,
-    uri: str,
-    username: str,
-    password: str,
-    cnonce: str,
-    nc: int,
-    body: bytes = b"",
-) -> str:
-    """The Authorization / Proxy-Authorization value answering one challenge."""
-    header = parse_auth_header(challenge_header_value)
-    params = header.params
-    if header.scheme.lower() != "digest" or "realm" not in params or "nonce" not in params:
-        raise DigestError(
-            f"not a Digest challenge with realm and nonce: {challenge_header_value!r}"
-        )
-    algorithm = canonical_algorithm(params.get("algorithm", "MD5"))
-    if algorithm is None:
-        raise DigestError(f"the challenge asks for algorithm {params['algorithm']!r}")
-    offered = [q.strip().lower() for q in params.get("qop", "").split(",") if q.strip()]
-    qop = next((q for q in ("auth", "auth-int") if q in offered), None)
-    if (offered and qop is None) or (qop is None and algorithm.endswith("-sess")):
-        raise DigestError(f"cannot answer qop {params.get('qop')!r} with {algorithm}")
-    if not 0 < nc <= 0xFFFFFFFF:
-        raise DigestError(f"nonce count {nc} is outside 1..0xffffffff")
-    nc_text = f"{nc:08x}"
-    response = digest_response(
-        algorithm=algorithm,
-        username=username,
-        realm=params["realm"],
-        password=password,
-        method=method,
-        uri=uri,
-        nonce=params["nonce"],
-        qop=qop,
-        nc=nc_text,
-        cnonce=cnonce,
-        body=body,
-    )
-    parts = [
-        f"username={_quote(username)}",
-        f"realm={_quote(params['realm'])}",
-        f"nonce={_quote(params['nonce'])}",
-        f"uri={_quote(uri)}",
-        f'response="{response}"',
-        f"algorithm={algorithm}",
-    ]
-    if "opaque" in params:
-        parts.append(f"opaque={_quote(params['opaque'])}")
-    if qop is not None:
-        parts += [f"qop={qop}", f"nc={nc_text}", f"cnonce={_quote(cnonce)}"]
-    return "Digest " + ", ".join(parts)

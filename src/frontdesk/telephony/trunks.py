@@ -13,7 +13,7 @@ from dataclasses import dataclass
 
 from frontdesk.config import Company, Trunk
 from frontdesk.sip import SipError
-from frontdesk.sip.digest import answer_challenge, choose_challenge
+from frontdesk.sip.digest_client import answer_challenge, choose_challenge
 from frontdesk.sip.events import RequestTimedOut, ResponseReceived, SipEvent
 from frontdesk.sip.headers import parse_name_addr
 from frontdesk.sip.message import Request, Response
