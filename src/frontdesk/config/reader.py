@@ -46,6 +46,11 @@ class Reader:
         self.file = file
         self.base = base
         self.problems: list[Problem] = []
+        self._keys: dict[int, yaml.Node] = {}  # id of a value node -> its key node
+
+    def key_of(self, value: yaml.Node) -> yaml.Node:
+        """The key a value was read under (its line is where block values are announced)."""
+        return self._keys.get(id(value), value)
 
     def problem(
         self, node: yaml.Node | None, message: str, severity: Severity = Severity.ERROR
@@ -63,6 +68,7 @@ class Reader:
             if name in out:
                 self.problem(key, f"{what}: key '{name}' appears twice")
             out[name] = (name, key, value)
+            self._keys[id(value)] = key
         return list(out.values())
 
     def mapping(self, node: yaml.Node, what: str) -> Fields:
@@ -80,7 +86,8 @@ class Reader:
         for key, node in fields.items():
             if key not in allowed:
                 expected = ", ".join(sorted(allowed))
-                self.problem(node, f"{what}: unknown key '{key}' (expected one of: {expected})")
+                message = f"{what}: unknown key '{key}' (expected one of: {expected})"
+                self.problem(self.key_of(node), message)
 
     def text(self, fields: Fields, key: str, where: yaml.Node, what: str) -> str:
         """A required non-empty scalar; "" after a problem when absent or malformed."""
