@@ -47,7 +47,7 @@ def test_vip_account_names_its_owner(demo: CrmStore) -> None:
         assert profile.is_vip
         assert profile.owner == "alice"
         assert profile.account is not None and profile.account.name == "Northwind Traders"
-        assert {p.code for p in profile.products} == {"EXP24", "SAT"}
+        assert {p.code for p in profile.products} == {"express", "saturday"}
     # The owner is a real agent of the demo company.
     assert "alice" in {agent.id for agent in load_demo_company().agents}
 

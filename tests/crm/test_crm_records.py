@@ -36,7 +36,7 @@ def test_demo_scenarios_as_flow_records(store: CrmStore) -> None:
         "team": "key-accounts",
         "owner": "alice",
     }
-    assert vip["services"] == ["EXP24", "SAT"]
+    assert vip["services"] == ["express", "saturday"]
     priya = record(store, "open_parcel_case")
     assert priya["cases"] == [
         {
@@ -51,3 +51,8 @@ def test_demo_scenarios_as_flow_records(store: CrmStore) -> None:
     (delivery,) = record(store, "delivery_today")["deliveries"]  # type: ignore[misc]
     assert (delivery["date"], delivery["from"], delivery["to"]) == ("2024-05-01", "13:00", "17:00")
     assert (delivery["parcel"], delivery["status"]) == ("FD778899", "booked")
+    gold = record(store, "gold_freight")
+    # What the demo flow's after-hours branch reads: crm.tier == "gold" and crm.owner.
+    assert (gold["tier"], gold["owner"], gold["vip"]) == ("gold", "bob", False)
+    assert "freight" in gold["services"]  # '"freight" in crm.services' offers the freight option
+    assert gold["account"]["team"] is None  # type: ignore[index]  # no team: not queued to one

@@ -3,8 +3,9 @@
 The flow language reads the CRM record of a call as plain values (`crm.first_name`,
 `crm.account.owner`, `latest_open(crm.cases, 3)`, `find(crm.deliveries, "date", today())`).
 `flow_record` gives that shape from a `CallerProfile`, with dates and times of day in the
-company's time zone, so the IVR can run on the live CRM the way `frontdesk flow test` runs on
-its demo file.
+company's time zone: what a live call's flow reads, and what `frontdesk flow test` reads from
+the demo data in the store. `tier` is lower case (`crm.tier == "gold"`) and `services` lists
+the product codes (`"freight" in crm.services`).
 """
 
 from __future__ import annotations

@@ -2,8 +2,11 @@
 without a phone, draw a flow.
 
 `register(subparsers)` adds the `flow` command to the main parser. FILE may be `demo` for the
-demo company's flows; `--crm` defaults to the demo CRM data. Exit codes: 0 done, 1 the flows
-file has errors, 2 bad input (unknown flow, unreadable time or CRM file, unknown format).
+demo company's flows. `flow test` looks callers up in an in-memory CRM store holding the demo
+CRM data (crm/demo_data.yaml), or `--crm FILE` in that format, loaded at the walk's moment;
+HTTP lookups get the demo's canned answers, or `--http FILE`'s. Exit codes: 0 done, 1 the
+flows file has errors, 2 bad input (unknown flow, unreadable time, CRM or HTTP answers file,
+unknown format).
 """
 
 from __future__ import annotations
@@ -20,11 +23,13 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 from frontdesk.clock import ManualClock
+from frontdesk.crm import CrmError
 from frontdesk.flows.errors import FlowError, FlowFileError, Severity
 from frontdesk.flows.loader import load_demo_flows, load_flows
 from frontdesk.flows.model import Flow, FlowSet
 from frontdesk.flows.svg import layout, render_svg
-from frontdesk.flows.walk import describe, load_crm, walk
+from frontdesk.flows.walk import describe, walk
+from frontdesk.flows.walk_data import DEMO_HTTP_ANSWERS, read_http_answers, walk_crm
 
 EXIT_FLOW_ERRORS = 1
 EXIT_BAD_INPUT = 2
@@ -46,7 +51,12 @@ def register(subparsers: Any) -> None:
     test.add_argument(
         "--keys", default="", help="answers in order, e.g. 1,2,1234# (empty: silence)"
     )
-    test.add_argument("--crm", help="CRM data file, YAML or JSON (default: the demo CRM data)")
+    test.add_argument(
+        "--crm", help="CRM data, YAML or JSON, shaped like crm/demo_data.yaml (default: the demo)"
+    )
+    test.add_argument(
+        "--http", help="answers for HTTP lookups, YAML or JSON: URL -> answer (default: the demo)"
+    )
     test.add_argument("--at", help="local time of the call, e.g. 2025-05-14T10:00 (default now)")
     test.add_argument(
         "--agent-leaves", action="store_true", help="hand a queued caller back after the agent"
@@ -115,15 +125,17 @@ def _run_test(args: argparse.Namespace) -> int:
         print(f"--at '{args.at}' is not a time like 2025-05-14T10:00", file=sys.stderr)
         return EXIT_BAD_INPUT
     try:
-        crm = load_crm(Path(args.crm) if args.crm else None, moment.date())
-    except FlowError as exc:
+        http = read_http_answers(Path(args.http)) if args.http else DEMO_HTTP_ANSWERS
+        crm = walk_crm(moment, ZoneInfo(flow.timezone), Path(args.crm) if args.crm else None)
+    except (FlowError, CrmError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT
     keys = args.keys.split(",") if args.keys else []
     clock = ManualClock(wall_offset=moment.timestamp())
-    result = walk(flow, args.number, keys, crm, clock, agent_leaves=args.agent_leaves)
-    record = crm.by_number(args.number)
-    who = f"known: {record.get('name', '?')}" if record else "not in the CRM"
+    with crm:
+        record = crm.record(args.number)
+        result = walk(flow, args.number, keys, crm, clock, args.agent_leaves, http)
+    who = f"known: {record.get('name') or '?'}" if record else "not in the CRM"
     print(f"Call from {args.number} ({who}) on {moment:%A %Y-%m-%d %H:%M} {flow.timezone}")
     print(f"Flow '{flow.name}' of {args.file}")
     for line in result.lines:

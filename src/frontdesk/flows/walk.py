@@ -1,98 +1,39 @@
 """Walks a flow without telephony, as `frontdesk flow test` does: plays the caller's keys,
-answers lookups from a CRM data file, and writes down what the caller hears and where the
-call ends up.
+answers lookups, and writes down what the caller hears and where the call ends up.
 
-The CRM file (YAML or JSON) has `contacts` keyed by E.164 number and optional `http`
-fixtures keyed by URL. Dates may be written relative to the walk's day — `today`,
-`today-1`, `today+2` — so a demo file stays true on any day.
+CRM records come from a `WalkCrm` (walk_data.py gives one over the real CRM store holding the
+demo data); HTTP lookups are answered from canned answers keyed by URL, and any other URL gets
+no answer, so the flow takes its fallback.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
-from importlib import resources
-from pathlib import Path
-from typing import Any
-
-import yaml
+from typing import Any, Protocol
 
 from frontdesk.clock import Clock
 from frontdesk.flows import actions as a
 from frontdesk.flows.context import call_context
-from frontdesk.flows.errors import FlowError
 from frontdesk.flows.model import Flow
 from frontdesk.flows.run import FlowRun
 from frontdesk.flows.steps import RunState
 
-DEMO_CRM_FILE = "crm_demo.yaml"
-_RELATIVE_DAY = re.compile(r"^today(?:([+-])(\d+))?$")
 MAX_ROUNDS = 200
 
 
-class CrmFileError(FlowError):
-    """A CRM data file for test walks cannot be read."""
+class WalkCrm(Protocol):
+    """Where a walk finds CRM records, in the plain shape flow expressions read."""
 
-
-@dataclass(frozen=True, slots=True)
-class DemoCrm:
-    contacts: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-    http: Mapping[str, Mapping[str, Any]] = field(default_factory=dict)
-
-    def by_number(self, number: str) -> Mapping[str, Any] | None:
-        return self.contacts.get(number)
+    def record(self, number: str) -> Mapping[str, Any] | None:
+        """The record of whoever calls from `number`, or None for an unknown caller."""
+        ...
 
     def find(self, key: str) -> Mapping[str, Any] | None:
-        """A contact by number, or by account id (`account.id` or `account_number`)."""
-        if key in self.contacts:
-            return self.contacts[key]
-        for record in self.contacts.values():
-            account = record.get("account")
-            if isinstance(account, Mapping) and str(account.get("id")) == key:
-                return record
-            if str(record.get("account_number", "")) == key:
-                return record
-        return None
-
-
-def _resolve_days(value: Any, today: dt.date) -> Any:
-    if isinstance(value, str):
-        match = _RELATIVE_DAY.match(value.strip())
-        if match is None:
-            return value
-        sign, days = match.groups()
-        offset = int(days or 0) * (-1 if sign == "-" else 1)
-        return (today + dt.timedelta(days=offset)).isoformat()
-    if isinstance(value, Mapping):
-        return {str(k): _resolve_days(v, today) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_resolve_days(v, today) for v in value]
-    return value
-
-
-def parse_crm(text: str, today: dt.date, source: str) -> DemoCrm:
-    try:
-        data = json.loads(text) if source.endswith(".json") else yaml.safe_load(text)
-    except (ValueError, yaml.YAMLError) as exc:
-        raise CrmFileError(f"{source}: cannot read the CRM data: {exc}") from None
-    if not isinstance(data, Mapping) or not isinstance(data.get("contacts", {}), Mapping):
-        raise CrmFileError(f"{source}: expected a mapping with 'contacts' keyed by number")
-    data = _resolve_days(data, today)
-    return DemoCrm(dict(data.get("contacts") or {}), dict(data.get("http") or {}))
-
-
-def load_crm(path: Path | None, today: dt.date) -> DemoCrm:
-    """A CRM data file, or the built-in demo one when `path` is None."""
-    if path is None:
-        text = resources.files("frontdesk.config").joinpath(DEMO_CRM_FILE).read_text("utf-8")
-        return parse_crm(text, today, DEMO_CRM_FILE)
-    try:
-        return parse_crm(path.read_text(encoding="utf-8"), today, str(path))
-    except OSError as exc:
-        raise CrmFileError(f"{path}: cannot read the file: {exc.strerror}") from None
+        """The record a `lookup` node with `source: crm` asks for by `key`, or None."""
+        ...
 
 
 @dataclass(slots=True)
@@ -147,14 +88,16 @@ def walk(
     flow: Flow,
     number: str,
     keys: Sequence[str],
-    crm: DemoCrm,
+    crm: WalkCrm,
     clock: Clock,
     agent_leaves: bool = False,
+    http: Mapping[str, Mapping[str, Any]] | None = None,
 ) -> Walk:
     """Runs `flow` for a call from `number`; each entry of `keys` answers one question
     ("" is silence: a timeout). With `agent_leaves`, a queued or transferred caller is handed
-    back when the agent hangs up (to reach a post-call survey)."""
-    run = FlowRun(flow, call_context(number, crm.by_number(number), flow.languages), clock)
+    back when the agent hangs up (to reach a post-call survey). `http` answers HTTP lookups
+    by URL."""
+    run = FlowRun(flow, call_context(number, crm.record(number), flow.languages), clock)
     result = Walk()
     remaining = list(keys)
     pending = run.start()
@@ -175,7 +118,7 @@ def walk(
             result.lines.append(f"presses {entry}" if entry else "stays silent (timeout)")
             pending = run.digits(entry) if entry else run.timeout()
         elif isinstance(last, a.Lookup):
-            pending = _answer_lookup(run, last, crm, result)
+            pending = _answer_lookup(run, last, crm, http or {}, result)
         elif agent_leaves and run.state is RunState.HANDED_OFF:
             agent_leaves = False
             result.lines.append("the agent hangs up; the caller is still on the line")
@@ -194,14 +137,20 @@ def _quiet(action: a.Action) -> bool:
     return isinstance(action, a.CollectDigits)
 
 
-def _answer_lookup(run: FlowRun, lookup: a.Lookup, crm: DemoCrm, result: Walk) -> list[a.Action]:
+def _answer_lookup(
+    run: FlowRun,
+    lookup: a.Lookup,
+    crm: WalkCrm,
+    http: Mapping[str, Mapping[str, Any]],
+    result: Walk,
+) -> list[a.Action]:
     if lookup.source == "crm":
         record = crm.find(lookup.key)
         result.lines.append("CRM finds a record" if record else "CRM finds nothing")
         return run.lookup_result(record)
-    data = crm.http.get(lookup.key)
+    data = http.get(lookup.key)
     if data is None:
-        result.lines.append("no HTTP answer in this test walk (no fixture): the fallback")
-        return run.lookup_result(error="no fixture for this URL")
-    result.lines.append("HTTP source answers (fixture)")
+        result.lines.append("no HTTP answer in this test walk (none canned): the fallback")
+        return run.lookup_result(error="no canned answer for this URL")
+    result.lines.append("HTTP source answers (canned)")
     return run.lookup_result(data)
