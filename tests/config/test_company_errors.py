@@ -105,6 +105,23 @@ def test_the_unbroken_file_loads_without_warnings(tmp_path: Path) -> None:
     assert load_setup(write_company(tmp_path)).warnings == ()
 
 
+@pytest.mark.parametrize(
+    "weekly",
+    [
+        '{weekdays: "09:00-17:00", weekend: closed, sat: "10:00-12:00", mon: closed}',
+        '{mon: closed, sat: "10:00-12:00", weekend: closed, weekdays: "09:00-17:00"}',
+    ],
+)
+def test_a_day_written_out_wins_over_its_group(tmp_path: Path, weekly: str) -> None:
+    old = '{weekdays: "09:00-17:00", weekend: closed, sat: "10:00-12:00"}'
+    setup = load_setup(write_company(tmp_path, COMPANY.replace(old, weekly)))
+    team = setup.company.team("support")
+    assert team is not None and team.hours is not None
+    nine_to_five = ((9 * 60, 17 * 60),)
+    assert team.hours.weekly == ((), *[nine_to_five] * 4, ((10 * 60, 12 * 60),), ())
+    assert team.hours.timezone == "Europe/Paris"  # the company's
+
+
 @pytest.mark.parametrize(("old", "new", "where", "fragment"), CASES)
 def test_each_problem_names_its_line_and_what_was_expected(
     tmp_path: Path, old: str, new: str, where: str, fragment: str
