@@ -24,6 +24,12 @@ from pathlib import Path
 
 from frontdesk.clock import SystemClock
 from frontdesk.config import Company, ConfigError, load_company, load_demo_company
+from frontdesk.crm.demo import load_demo
+from frontdesk.crm.directory import CallerDirectory
+from frontdesk.crm.numbers import region_of
+from frontdesk.crm.store import CrmStore
+from frontdesk.flows.loader import load_demo_flows, load_flows
+from frontdesk.flows.model import FlowSet
 from frontdesk.media.engine import Event, MediaEngine
 from frontdesk.sip.dialog import LocalAddress
 from frontdesk.sip.events import SipEvent
@@ -33,6 +39,11 @@ from frontdesk.sip.useragent import UserAgent
 from frontdesk.store.eventlog import EventLog, open_engine
 from frontdesk.telephony.auth import EndpointAuthenticator, load_or_make_secret
 from frontdesk.telephony.call_media import CallMedia
+from frontdesk.telephony.contact_centre import TICK_S, ContactCentre
+from frontdesk.telephony.legs import Dialer
+from frontdesk.telephony.music import music_on_hold
+from frontdesk.telephony.prompts import PromptBook
+from frontdesk.telephony.services import Services
 from frontdesk.telephony.switchboard import Switchboard
 from frontdesk.telephony.trunk_monitor import TrunkMonitor
 from frontdesk.telephony.trunks import TrunkRegistrar
@@ -57,7 +68,8 @@ class Server:
     def __init__(self, options: ServerOptions) -> None:
         self.options = options
         self.clock = SystemClock()
-        self.event_log = EventLog(open_engine(options.data_dir))
+        self.db = open_engine(options.data_dir)
+        self.event_log = EventLog(self.db)
         rng = random.SystemRandom()
         self.ua = UserAgent([LocalAddress("udp", options.sip_hosts[0], options.sip_port)], rng)
         self.registrar = Registrar()
@@ -66,12 +78,25 @@ class Server:
         workers = options.media_workers or os.cpu_count() or 1
         self.engine = MediaEngine(self._on_media_event, workers, options.sip_hosts[0],
                                   options.rtp_ports)  # fmt: skip
-        self.call_media = CallMedia(self.engine, company, self.event_log, self.clock.wall,
+        self.call_media = CallMedia(self.engine, self.event_log, self.clock.wall,
                                     self.clock.now, options.data_dir,
                                     options.media_timeout or None)  # fmt: skip
         self.switchboard = Switchboard(company, self.ua, self.event_log, self.clock.wall,
                                        options.sip_hosts[0], self.auth, self.registrar,
                                        media=self.call_media)  # fmt: skip
+        self.crm = CrmStore(
+            self.db, self.clock, region=region_of(n.number for n in company.numbers)
+        )
+        self.services = Services(
+            company=company, flows=load_company_flows(company), ua=self.ua,
+            media=self.call_media, prompts=PromptBook(options.data_dir / "tts"),
+            clock=self.clock, log=self.event_log, directory=CallerDirectory(self.crm),
+        )  # fmt: skip
+        self.dialer = Dialer(company, self.ua, self.call_media, options.sip_hosts[0],
+                             self.event_log, self.clock.wall)  # fmt: skip
+        self.centre = ContactCentre(self.services, self.dialer, self.registrar,
+                                    self.switchboard.hangup)  # fmt: skip
+        self.switchboard.dialer, self.switchboard.centre = self.dialer, self.centre
         self.trunks = TrunkRegistrar(company, self.ua, self.event_log, self.clock.wall)
         self.trunk_monitor = TrunkMonitor(company, self.ua, self.event_log, self.clock.wall)
         self.transport = SipTransport(self.ua, self._on_sip_events, self.clock.now)
@@ -80,7 +105,11 @@ class Server:
 
     async def start(self) -> None:
         await self.engine.start()
-        await self.call_media.prepare_prompts()
+        company = self.options.company
+        if company.crm.demo_data:
+            load_demo(self.crm)
+        self.services.music = music_on_hold(self.options.data_dir / "media")
+        self.services.kick = self.transport.pump
         locals_: list[LocalAddress] = []
         for host in self.options.sip_hosts:
             bound_host, port = await self.transport.listen(host, self.options.sip_port)
@@ -121,7 +150,9 @@ class Server:
             flush=True,
         )
         flusher = asyncio.create_task(self._flush_forever())
+        ticker = asyncio.create_task(self._tick_forever())
         await self._stop.wait()
+        ticker.cancel()
         await self.shutdown()
         flusher.cancel()
 
@@ -136,6 +167,16 @@ class Server:
             self.ua.events.clear()
             self._on_sip_events(events, self.clock.now())
         self.transport.flush()
+
+    async def _tick_forever(self) -> None:
+        """The contact centre's clock: logins from registrations, the routing engine's timers."""
+        while True:
+            await asyncio.sleep(TICK_S)
+            try:
+                self.centre.tick(self.clock.now())
+            except Exception:
+                log.exception("the contact centre's tick failed")
+            self.transport.pump()
 
     async def _flush_forever(self) -> None:
         loop = asyncio.get_running_loop()
@@ -154,6 +195,13 @@ class Server:
         await self.transport.close()
         self.event_log.append(self.clock.wall(), "server.stopped", None)
         self.event_log.flush()
+
+
+def load_company_flows(company: Company) -> FlowSet:
+    """The company's flows file (checked with the company), or the built-in demo flows."""
+    if company.flows_file is not None:
+        return load_flows(company.flows_file)
+    return load_demo_flows()
 
 
 def run_server(args: argparse.Namespace) -> int:

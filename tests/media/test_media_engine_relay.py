@@ -40,8 +40,9 @@ def test_bridged_streams_relay_both_ways_without_loss() -> None:
             assert len({r.ssrc for r in got}) == 1  # one steady outgoing source
             assert all((b.seq - a.seq) % 65536 == 1 for a, b in itertools.pairwise(got))
             assert all(b.ts - a.ts == 160 for a, b in itertools.pairwise(got))
-            # Relaying adds little timing noise on loopback (both sides share the CPU).
-            assert rfc3550_jitter_ms(got) < 5.0
+            # Relaying must not add timing noise of the order of a packet interval (20 ms); on
+            # a loaded 2-core machine the scheduler alone adds a few ms, so the bound is loose.
+            assert rfc3550_jitter_ms(got) < 15.0
         engine.close_stream("a")
         engine.close_stream("b")
         await until(lambda: sum(isinstance(e, StreamStats) for e in events) == 2)

@@ -130,6 +130,11 @@ class SipTransport:
         ua.receive(data, peer, now)
         self._drain(now)
 
+    def pump(self) -> None:
+        """Hands on what the UA queued outside a SIP callback (after awaited work, a media
+        event, an application timer) and writes it out."""
+        self._drain(self.now())
+
     def _drain(self, now: float) -> None:
         ua = self.ua
         while ua.events:

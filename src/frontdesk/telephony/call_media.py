@@ -1,24 +1,22 @@
-"""The media side of a call: opens its RTP stream, plays the greeting, records, logs DTMF,
-and ends the call when its media dies (RTP inactivity, or the worker carrying it is lost).
+"""The media side of calls and legs: opens RTP streams, plays, records, bridges, reports keys.
 
-The switchboard calls `open` when an INVITE arrives (the port goes into the SDP answer),
-`start` once the call is answered with what SDP negotiated, `update` after a re-INVITE and
-`close` when the call ends. Engine events come back through `on_event`; those that end a call
-go to the `hangup` callback (the switchboard's), which sends BYE with the reason. Without an
-engine (unit tests, a SIP-only run) ports come from a `PortPool` and no media flows.
+The switchboard calls `open` when an INVITE arrives or a leg is dialled (the port goes into the
+SDP), `start` once SDP is agreed, `update` after a re-INVITE and `close` when the call ends.
+Call control plays prompts and music, records and bridges through the methods below, and hears
+back through a `MediaListener` per stream: keys pressed (`call.dtmf` is logged here) and the
+end of each playback. Engine events that end a call (RTP inactivity, a lost worker) go to the
+`hangup` callback, which sends BYE with the reason. Without an engine (unit tests, a SIP-only
+run) ports come from a `PortPool` and no media flows.
 """
 
 from __future__ import annotations
 
-import asyncio
 import logging
 import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, Protocol
 
-from frontdesk.config import Company, Number
-from frontdesk.media import MediaError
 from frontdesk.media.engine import (
     CommandFailed,
     Configure,
@@ -28,23 +26,15 @@ from frontdesk.media.engine import (
     MediaEngine,
     MediaInactive,
     MediaLost,
+    PlaybackDone,
     RecordAction,
     RecordingDone,
 )
-from frontdesk.media.tts import TtsCache
 from frontdesk.sip.sdp import NegotiatedMedia
 from frontdesk.telephony import TelephonyError
 from frontdesk.telephony.ports import PortPool
 
 log = logging.getLogger("frontdesk.calls")
-
-# Until call flows drive the prompts, every number greets with its company's menu.
-GREETINGS = {
-    "en": "Thank you for calling {name}. Press 1 for deliveries, 2 for billing.",
-    "fr": "Merci d'avoir appelé {name}. Tapez 1 pour les livraisons, 2 pour la facturation.",
-    "de": "Danke für Ihren Anruf bei {name}. Drücken Sie 1 für Lieferungen, 2 für Rechnungen.",
-    "es": "Gracias por llamar a {name}. Pulse 1 para entregas, 2 para facturación.",
-}
 _SAFE = re.compile(r"[^A-Za-z0-9._@-]")
 
 Hangup = Callable[[str, str, str, float], None]  # call id, reason, detail, now
@@ -54,11 +44,21 @@ class EventSink(Protocol):
     def append(self, at: float, kind: str, call_id: str | None, **data: Any) -> None: ...
 
 
+class MediaListener(Protocol):
+    def on_dtmf(self, stream: str, digit: str) -> None: ...
+    def on_playback_done(self, stream: str, stopped: bool) -> None: ...
+    def on_recording(self, stream: str, path: str, duration_s: float) -> None: ...
+
+
+def safe_name(call_id: str) -> str:
+    """A Call-ID as a file name (Call-IDs may hold '@', '/', quotes...)."""
+    return _SAFE.sub("_", call_id)
+
+
 class CallMedia:
     def __init__(
         self,
         engine: MediaEngine | None,
-        company: Company,
         events: EventSink,
         wall: Callable[[], float],
         now: Callable[[], float],
@@ -67,77 +67,60 @@ class CallMedia:
         ports: PortPool | None = None,
     ) -> None:
         self.engine = engine
-        self.company = company
         self.log = events
         self.wall, self.now = wall, now
         self.data_dir = data_dir
         self.inactivity_timeout = inactivity_timeout
         self.ports = ports or PortPool()
         self.hangup: Hangup | None = None
-        self.greetings: dict[str, Path] = {}
+        self.listeners: dict[str, MediaListener] = {}
+        # Who waits for a recording to be complete: kept past the stream's close, because the
+        # file is finished (and RecordingDone sent) only when the stream closes.
+        self.recording_listeners: dict[str, MediaListener] = {}
         self._ports: dict[str, int] = {}
         self._open: set[str] = set()
 
-    # -- preparation --------------------------------------------------------------------------
-    async def prepare_prompts(self) -> None:
-        """Synthesise each number's greeting once (cached on disk by text and voice)."""
-        if self.engine is None or self.data_dir is None:
-            return
-        loop = asyncio.get_running_loop()
-        for language in sorted({n.language for n in self.company.numbers}):
-            text = greeting_text(self.company, language)
-            cache = TtsCache(self.data_dir / "tts", voice=language)
-            try:
-                self.greetings[language] = await loop.run_in_executor(None, cache.prepare, text)
-            except MediaError as exc:
-                log.warning("no greeting in %r: %s", language, exc)
+    @property
+    def live(self) -> bool:
+        return self.engine is not None
 
-    # -- the call's life ----------------------------------------------------------------------
-    def open(self, call_id: str) -> int:
-        """The local RTP port for this call's SDP; raises TelephonyError when none is free."""
+    # -- the stream's life --------------------------------------------------------------------
+    def open(self, stream: str, group: str | None = None) -> int:
+        """The local RTP port for this stream's SDP; raises TelephonyError when none is free.
+        Streams that will be bridged share a `group` (the inbound call's id)."""
         if self.engine is None:
             port = self.ports.take()
-            self._ports[call_id] = port
+            self._ports[stream] = port
             return port
         try:
-            port = self.engine.open_stream(call_id, group=call_id)
+            port = self.engine.open_stream(stream, group=group or stream)
         except EngineError as exc:
             raise TelephonyError(str(exc)) from None
-        self._open.add(call_id)
+        self._open.add(stream)
         return port
 
-    def start(self, call_id: str, number: Number, media: NegotiatedMedia) -> None:
-        if self.engine is None or call_id not in self._open:
-            return
-        self.engine.configure(self._configure(call_id, media))
-        greeting = self.greetings.get(number.language)
-        if greeting is not None and media.direction.sends and not media.remote_on_hold:
-            self.engine.play(call_id, path=str(greeting))
-        if self.company.recording == "all" and self.data_dir is not None:
-            # Starts with the caller's first RTP packet; `call.recording` is logged when the
-            # file is complete (RecordingDone), with its length.
-            path = self.data_dir / "recordings" / f"{_SAFE.sub('_', call_id)}.wav"
-            self.engine.record(call_id, RecordAction.START, str(path), when_media=True)
+    def start(self, stream: str, media: NegotiatedMedia) -> None:
+        """SDP agreed (or changed by a re-INVITE: hold, a new address, another codec)."""
+        if self.engine is not None and stream in self._open:
+            self.engine.configure(self._configure(stream, media))
 
-    def update(self, call_id: str, media: NegotiatedMedia) -> None:
-        """A re-INVITE changed the media (hold, a new address, another codec)."""
-        if self.engine is not None and call_id in self._open:
-            self.engine.configure(self._configure(call_id, media))
+    update = start
 
-    def close(self, call_id: str) -> None:
-        port = self._ports.pop(call_id, None)
+    def close(self, stream: str) -> None:
+        self.listeners.pop(stream, None)
+        port = self._ports.pop(stream, None)
         if port is not None:
             self.ports.give_back(port)
-        if self.engine is not None and call_id in self._open:
-            self._open.discard(call_id)
-            self.engine.close_stream(call_id)
+        if self.engine is not None and stream in self._open:
+            self._open.discard(stream)
+            self.engine.close_stream(stream)
 
-    def _configure(self, call_id: str, media: NegotiatedMedia) -> Configure:
+    def _configure(self, stream: str, media: NegotiatedMedia) -> Configure:
         # Hold (the peer sends nothing) suspends the inactivity check rather than ending the
         # call after `inactivity_timeout` of music on hold.
         expect = media.direction.receives and not media.remote_on_hold
         return Configure(
-            stream=call_id,
+            stream=stream,
             remote=(media.remote_address, media.remote_port),
             codec=media.codec.name,
             payload_type=media.codec.payload_type or 0,
@@ -147,6 +130,53 @@ class CallMedia:
             inactivity_timeout=self.inactivity_timeout,
         )
 
+    # -- what call control does with a stream ---------------------------------------------------
+    def can_play(self, stream: str) -> bool:
+        return self.engine is not None and stream in self._open
+
+    def play(self, stream: str, path: Path, loop: bool = False) -> bool:
+        """Starts playing (replacing what played); False when there is no media to play on."""
+        if self.engine is None or stream not in self._open:
+            return False
+        self.engine.play(stream, path=str(path), loop=loop)
+        return True
+
+    def tone(self, stream: str, tone: str) -> bool:
+        if self.engine is None or stream not in self._open:
+            return False
+        self.engine.play(stream, tone=tone)
+        return True
+
+    def stop_play(self, stream: str) -> None:
+        if self.engine is not None and stream in self._open:
+            self.engine.stop_play(stream)
+
+    def record(self, stream: str, folder: str, when_media: bool = True) -> Path | None:
+        """Records the stream (far end left, what it hears right) to <data>/<folder>/."""
+        if self.engine is None or self.data_dir is None or stream not in self._open:
+            return None
+        path = self.data_dir / folder / f"{safe_name(stream)}.wav"
+        self.engine.record(stream, RecordAction.START, str(path), when_media=when_media)
+        return path
+
+    def stop_recording(self, stream: str) -> None:
+        if self.engine is not None and stream in self._open:
+            self.engine.record(stream, RecordAction.STOP)
+
+    def bridge(self, a: str, b: str) -> bool:
+        if self.engine is None or a not in self._open or b not in self._open:
+            return False
+        try:
+            self.engine.bridge(a, b)
+        except EngineError as exc:
+            log.warning("cannot bridge %s and %s: %s", a, b, exc)
+            return False
+        return True
+
+    def unbridge(self, stream: str) -> None:
+        if self.engine is not None and stream in self._open:
+            self.engine.unbridge(stream)
+
     # -- engine events ------------------------------------------------------------------------
     def on_event(self, event: Event) -> None:
         if isinstance(event, DtmfReceived):
@@ -154,12 +184,22 @@ class CallMedia:
             pressed = self.wall() - (self.now() - event.start)
             self.log.append(round(pressed, 3), "call.dtmf", event.stream, digit=event.digit,
                             duration_ms=round(event.duration * 1000))  # fmt: skip
+            listener = self.listeners.get(event.stream)
+            if listener is not None:
+                listener.on_dtmf(event.stream, event.digit)
+        elif isinstance(event, PlaybackDone):
+            listener = self.listeners.get(event.stream)
+            if listener is not None:
+                listener.on_playback_done(event.stream, event.stopped)
         elif isinstance(event, RecordingDone):
             self.log.append(
                 self.wall(), "call.recording", event.stream, path=event.path,
                 channels=event.channels, duration_s=round(event.duration, 3),
                 paused=[list(p) for p in event.paused],
             )  # fmt: skip
+            listener = self.recording_listeners.pop(event.stream, None)
+            if listener is not None:
+                listener.on_recording(event.stream, event.path, event.duration)
         elif isinstance(event, MediaInactive):
             self._end(event.stream, "media_timeout", event.message)
         elif isinstance(event, MediaLost):
@@ -168,13 +208,11 @@ class CallMedia:
         elif isinstance(event, CommandFailed):
             log.warning("media command %s for %s failed: %s", event.command, event.stream,
                         event.message)  # fmt: skip
+            listener = self.listeners.get(event.stream)
+            if listener is not None and event.command == "Play":
+                listener.on_playback_done(event.stream, False)  # go on as if it had played
 
-    def _end(self, call_id: str, reason: str, detail: str) -> None:
-        log.warning("ending call %s: %s (%s)", call_id, reason, detail)
+    def _end(self, stream: str, reason: str, detail: str) -> None:
+        log.warning("ending call %s: %s (%s)", stream, reason, detail)
         if self.hangup is not None:
-            self.hangup(call_id, reason, detail, self.now())
-
-
-def greeting_text(company: Company, language: str) -> str:
-    template = GREETINGS.get(language.split("-")[0].lower(), GREETINGS["en"])
-    return template.format(name=company.name)
+            self.hangup(stream, reason, detail, self.now())

@@ -12,7 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
 from frontdesk.config import Company, Number
 from frontdesk.sip import sdp
@@ -23,6 +23,8 @@ from frontdesk.sip.events import (
     IncomingRequest,
     InviteCancelled,
     MessageRejected,
+    RequestTimedOut,
+    ResponseReceived,
     SipEvent,
 )
 from frontdesk.sip.message import Request
@@ -33,6 +35,10 @@ from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
 from frontdesk.telephony import TelephonyError
 from frontdesk.telephony.call_media import CallMedia
+
+if TYPE_CHECKING:
+    from frontdesk.telephony.contact_centre import ContactCentre
+    from frontdesk.telephony.legs import Dialer
 from frontdesk.telephony.ports import PortPool
 
 log = logging.getLogger("frontdesk.calls")
@@ -58,8 +64,8 @@ class Authenticator(Protocol):
 
 class Call:
     __slots__ = (
-        "call_id", "caller", "dialed", "dialog", "end_detail", "end_reason", "number", "port",
-        "received_at", "txn",
+        "call_id", "caller", "caller_user", "dialed", "dialog", "end_detail", "end_reason",
+        "number", "port", "received_at", "txn",
     )  # fmt: skip
 
     def __init__(self, txn: Transaction, number: Number | None, port: int, at: float) -> None:
@@ -67,6 +73,8 @@ class Call:
         self.txn = txn
         self.call_id = request.call_id
         self.caller = str(request.from_.uri)
+        uri = request.from_.uri
+        self.caller_user = (uri.user or "") if isinstance(uri, SipUri) else str(uri)
         self.dialed = request.uri_text
         self.number = number
         self.port = port
@@ -98,15 +106,21 @@ class Switchboard:
         self.auth = authenticator
         self.registrar = registrar or Registrar()
         self.ports = ports or PortPool()
-        self.media = media or CallMedia(None, company, events, wall, wall, ports=self.ports)
+        self.media = media or CallMedia(None, events, wall, wall, ports=self.ports)
         self.media.hangup = self.hangup
+        # Set by the server: outbound legs, and the contact centre that runs answered calls.
+        self.dialer: Dialer | None = None
+        self.centre: ContactCentre | None = None
         self.calls: dict[str, Call] = {}
         self._session_ids = 1
         self.rejected = 0
 
     def handle(self, events: list[SipEvent], now: float) -> None:
+        dialer = self.dialer
         for event in events:
-            if isinstance(event, IncomingRequest):
+            if dialer is not None and dialer.legs and dialer.owns(_call_id(event)):
+                dialer.handle(event, now)
+            elif isinstance(event, IncomingRequest):
                 self._incoming(event, now)
             elif isinstance(event, DialogEnded):
                 self._ended(event.dialog.call_id, event.reason)
@@ -193,7 +207,9 @@ class Switchboard:
         call.dialog = dialog
         self.log.append(self.wall(), "call.answered", request.call_id, number=number.number)
         if media is not None:
-            self.media.start(call.call_id, number, media)
+            self.media.start(call.call_id, media)
+        if self.centre is not None:
+            self.centre.answered(call.call_id, call.caller_user, number)
         if dialog is not None and number.hangup_after_s:
             self.ua.timers.schedule(
                 now + number.hangup_after_s, Later(lambda t: self.ua.bye(dialog, t)), "HANGUP"
@@ -236,6 +252,8 @@ class Switchboard:
         call = self.calls.pop(call_id, None)
         if call is None:
             return
+        if self.centre is not None:
+            self.centre.call_ended(call_id, call.end_reason or reason)
         self.media.close(call_id)
         detail = {"detail": call.end_detail} if call.end_detail else {}
         self.log.append(
@@ -310,3 +328,14 @@ class Switchboard:
             contacts=len(bindings),
             source=f"{peer.host}:{peer.port}",
         )
+
+
+def _call_id(event: SipEvent) -> str:
+    """The Call-ID an event belongs to (legs Frontdesk dialled are routed by it)."""
+    if isinstance(event, ResponseReceived | RequestTimedOut | InviteCancelled):
+        return event.txn.request.call_id
+    if isinstance(event, DialogEnded):
+        return event.dialog.call_id
+    if isinstance(event, DialogRequest | IncomingRequest):
+        return event.request.call_id
+    return ""

@@ -1,0 +1,276 @@
+"""The contact centre on live calls: the routing engine's decisions carried out over SIP.
+
+Agents are logged in while their phone is registered. A caller who reaches a queue node becomes
+a contact of the routing engine and waits (`QueueWait`); the engine's decisions come back and
+are acted on here: `Offer` rings the agents' registered phones (`AgentLine`), `CancelOffer`
+cancels a ring, `SendToVoicemail` and `RejectContact` take the caller out of the line,
+`PromptCallback` offers a callback, `DialCallback` calls a customer back for an agent who
+accepted it. Every engine event goes to the event log with its wall time. The engine is ticked
+a few times a second so that its own timers (ring timeouts, relaxation, wrap-up) run.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+
+from frontdesk.acd import events as ev
+from frontdesk.acd.engine import RoutingEngine
+from frontdesk.acd.errors import AcdError
+from frontdesk.acd.model import AgentSpec, ContactSpec, Priority
+from frontdesk.acd.states import ContactState
+from frontdesk.config import Number
+from frontdesk.flows import actions as a
+from frontdesk.sip.headers import NameAddr
+from frontdesk.sip.registrar import Registrar
+from frontdesk.sip.uri import SipUri
+from frontdesk.telephony import TelephonyError
+from frontdesk.telephony.agent_line import AgentLine, ForwardLine
+from frontdesk.telephony.call_media import Hangup
+from frontdesk.telephony.conversation import InboundCall, Mode
+from frontdesk.telephony.legs import Dialer
+from frontdesk.telephony.queue_wait import QueueWait
+from frontdesk.telephony.queues import queue_config
+from frontdesk.telephony.services import Services
+
+log = logging.getLogger("frontdesk.calls")
+TICK_S = 0.25
+
+
+class ContactCentre:
+    def __init__(self, services: Services, dialer: Dialer, registrar: Registrar,
+                 hangup: Hangup) -> None:  # fmt: skip
+        self.services = services
+        self.dialer = dialer
+        self.registrar = registrar
+        self.hangup = hangup
+        self.engine = RoutingEngine(services.clock, random.Random())
+        company = services.company
+        for queue in company.queues:
+            self.engine.add_queue(queue_config(queue))
+        for agent in company.agents:
+            queues = company.queues_of(agent)
+            if queues:
+                self.engine.add_agent(AgentSpec(agent.id, queues, dict(agent.skills),
+                                                agent.languages, agent.name))  # fmt: skip
+        self.live: dict[str, InboundCall] = {}  # every answered inbound call
+        self.calls: dict[str, InboundCall] = {}  # by contact id (the inbound Call-ID)
+        self.waits: dict[str, QueueWait] = {}
+        self.lines: dict[tuple[str, str], AgentLine] = {}  # (contact, agent) ringing or talking
+        self.logged_in: set[str] = set()
+        self.callbacks: dict[str, str] = {}  # contact id -> follow-up task id
+        self._log_events()
+
+    # -- agents -------------------------------------------------------------------------------
+    def sync_logins(self, now: float) -> None:
+        """An agent is logged in while their phone has a live registration."""
+        for agent in self.services.company.agents:
+            if agent.id not in self.engine.agents:
+                continue
+            registered = bool(self.registrar.lookup(agent.extension, now))
+            if registered and agent.id not in self.logged_in:
+                self.logged_in.add(agent.id)
+                self._apply(lambda agent_id=agent.id: self.engine.agent_login(agent_id))
+            elif not registered and agent.id in self.logged_in:
+                self.logged_in.discard(agent.id)
+                self._apply(lambda agent_id=agent.id: self.engine.agent_logout(agent_id))
+
+    def tick(self, now: float) -> None:
+        self.sync_logins(now)
+        self._apply(self.engine.tick)
+
+    # -- callers ------------------------------------------------------------------------------
+    def answered(self, call_id: str, caller: str, number: Number) -> None:
+        """An inbound call was answered: its flow starts."""
+        call = InboundCall(self.services, self, call_id, caller, number)
+        self.live[call_id] = call
+        call.start()
+
+    def call_ended(self, call_id: str, reason: str) -> None:
+        call = self.live.pop(call_id, None)
+        if call is not None:
+            call.ended(reason)
+
+    def enqueue(self, call: InboundCall, action: a.Enqueue) -> None:
+        company = self.services.company
+        queue = company.queue(action.queue)
+        if queue is None or action.queue not in self.engine.queues:
+            call.handoff_failed(f"no queue named {action.queue!r}")
+            return
+        if company.recording == "queues" and queue.record:
+            call.start_recording()
+        account = call.crm.get("account") or {}
+        preferred = action.preferred_agent
+        if preferred is not None and preferred not in self.engine.agents:
+            preferred = None
+        spec = ContactSpec(
+            id=call.call_id, queue=queue.name, priority=max(action.priority, 0),
+            language=action.language, account=str(account.get("id") or ""),
+            caller=call.caller, preferred_agent=preferred,
+        )  # fmt: skip
+        self.calls[call.call_id] = call
+        call.queued(queue.name)
+        wait = self.waits[call.call_id] = QueueWait(self, call, queue)
+        wait.start()
+        self._apply(lambda: self.engine.contact_arrives(spec))
+
+    def keep_place(self, call: InboundCall, promised: float) -> bool:
+        """The caller pressed the callback key: they leave the line but keep their place."""
+        ok = self._apply(lambda: self.engine.request_callback(call.call_id, call.caller))
+        if ok and self.services.followups is not None:
+            team = self.team_of(call.queue)
+            task = self.services.followups.callback(call.call_id, call.caller, team,
+                                                    call.queue or "", call.language, None,
+                                                    promised)  # fmt: skip
+            if task:
+                self.callbacks[call.call_id] = task
+        return ok
+
+    def book_callback(self, call: InboundCall, action: a.BookCallback) -> None:
+        """The flow booked a callback (as soon as possible, or in a window)."""
+        s = self.services
+        number = call.caller or action.number
+        if action.queue not in self.engine.queues or not number:
+            return
+        contact_id = f"callback:{call.call_id}"
+        at = action.not_before if action.not_before is not None else s.clock.wall()
+        spec = ContactSpec(contact_id, action.queue, Priority.CALLBACK, action.language,
+                           caller=number)  # fmt: skip
+
+        def schedule() -> list[ev.Decision]:
+            self.engine.schedule_callback(spec, number, at)
+            return []
+
+        self._apply(schedule)
+        if s.followups is not None:
+            task = s.followups.callback(call.call_id, number, self.team_of(action.queue),
+                                        action.queue, action.language, action.not_before,
+                                        action.not_after)  # fmt: skip
+            if task:
+                self.callbacks[contact_id] = task
+        call.outcome = "callback booked"
+
+    def hand_over(self, call: InboundCall, action: a.Transfer | a.Forward) -> None:
+        """Forward to a mobile, or transfer to a number, an agent or a team."""
+        company = self.services.company
+        if isinstance(action, a.Transfer) and action.kind == "team":
+            queues = [q for q in company.queues if q.team == action.to]
+            if not queues:
+                call.handoff_failed(f"no queue for team {action.to!r}")
+                return
+            self.enqueue(call, a.Enqueue(queues[0].name, (), 0, None, call.language))
+            return
+        if isinstance(action, a.Transfer) and action.kind == "agent":
+            ForwardLine(self, call, None, action.to, 30).start()
+            return
+        number = action.to if isinstance(action, a.Transfer) else action.number
+        ring_s = action.ring_s if isinstance(action, a.Forward) else 30
+        if isinstance(action, a.Forward) and number is None and action.agent:
+            agent = company.agent(action.agent)
+            number = agent.mobile if agent is not None else None
+        if not number:
+            call.handoff_failed("no number to forward to")
+            return
+        ForwardLine(self, call, number, None, ring_s).start()
+
+    def caller_gone(self, call: InboundCall, mode: Mode) -> None:
+        """The inbound call ended: leave the line, stop ringing, hang up the agent."""
+        wait = self.waits.pop(call.call_id, None)
+        if wait is not None:
+            wait.stop()
+        self.calls.pop(call.call_id, None)
+        try:
+            state = self.engine.contact_state(call.call_id)
+        except AcdError:
+            state = None
+        if state in (ContactState.WAITING, ContactState.OFFERED):
+            self._apply(lambda: self.engine.contact_abandoned(call.call_id))
+        for (contact, _), line in list(self.lines.items()):
+            if contact == call.call_id:
+                line.caller_gone()
+
+    # -- the engine's decisions ------------------------------------------------------------------
+    def _apply(self, step: object) -> bool:
+        """Runs one engine input and carries out its decisions; False when it was refused."""
+        try:
+            decisions = step()  # type: ignore[operator]
+        except AcdError as exc:
+            log.warning("routing engine refused: %s", exc)
+            self._log_events()
+            return False
+        self._log_events()
+        for decision in decisions or []:
+            self._decide(decision)
+        return True
+
+    def _decide(self, decision: ev.Decision) -> None:
+        if isinstance(decision, ev.Offer):
+            for agent_id in decision.agent_ids:
+                self._ring(decision, agent_id)
+        elif isinstance(decision, ev.CancelOffer):
+            line = self.lines.get((decision.contact_id, decision.agent_id))
+            if line is not None:
+                line.cancel()
+        elif isinstance(decision, ev.DialCallback):
+            line = self.lines.get((decision.contact_id, decision.agent_id))
+            if line is not None:
+                line.dial_customer(decision.number)
+        elif isinstance(decision, ev.SendToVoicemail | ev.RejectContact | ev.PromptCallback):
+            self._exit(decision)
+
+    def _exit(self, decision: ev.SendToVoicemail | ev.RejectContact | ev.PromptCallback) -> None:
+        call = self.calls.get(decision.contact_id)
+        wait = self.waits.get(decision.contact_id)
+        if call is None:
+            return
+        if isinstance(decision, ev.PromptCallback):
+            if wait is not None:
+                wait.offer_callback()
+            return
+        self.waits.pop(decision.contact_id, None)
+        if wait is not None:
+            wait.stop()
+        if isinstance(decision, ev.SendToVoicemail):
+            call.take_voicemail(self.team_of(decision.queue))
+        else:
+            from frontdesk.telephony.announcements import say
+
+            call.handoff_failed(decision.reason, say(call.language, "queue_full"))
+
+    def _ring(self, offer: ev.Offer, agent_id: str) -> None:
+        agent = self.services.company.agent(agent_id)
+        now = self.services.clock.now()
+        bindings = self.registrar.lookup(agent.extension, now) if agent is not None else []
+        if agent is None or not bindings:
+            self._apply(lambda: self.engine.offer_declined(offer.contact_id, agent_id))
+            return
+        line = AgentLine(self, offer.contact_id, agent_id, offer.callback)
+        self.lines[(offer.contact_id, agent_id)] = line
+        try:
+            line.ring(bindings[0], self._caller_id(offer.contact_id))
+        except TelephonyError as exc:
+            log.warning("cannot ring %s: %s", agent_id, exc)
+            self.lines.pop((offer.contact_id, agent_id), None)
+            self._apply(lambda: self.engine.offer_declined(offer.contact_id, agent_id))
+
+    def _caller_id(self, contact_id: str) -> NameAddr:
+        call = self.calls.get(contact_id)
+        domain = self.services.company.domain
+        if call is None:
+            return NameAddr(SipUri("sip", domain, user="callback"), '"Callback"')
+        name = str(call.crm.get("name") or call.caller or "caller").replace('"', "")
+        return NameAddr(SipUri("sip", domain, user=call.caller or "anonymous"), f'"{name}"')
+
+    def team_of(self, queue: str | None) -> str:
+        company = self.services.company
+        found = company.queue(queue) if queue else None
+        if found is not None:
+            return found.team
+        return company.teams[0].name if company.teams else "default"
+
+    def _log_events(self) -> None:
+        s = self.services
+        offset = s.clock.wall() - s.clock.now()
+        for event in self.engine.drain_events():
+            kind, call_id, data = event.to_record()
+            s.log.append(round(event.at + offset, 3), kind, call_id, **data)
