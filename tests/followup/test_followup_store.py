@@ -6,11 +6,13 @@ Numbers are from Ofcom's drama ranges (07700 900xxx), which are never allocated.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable
 
 import pytest
 from followup_time import DAY, HOUR, WEDNESDAY_1000
-from sqlalchemy import Engine, func, select
+from sqlalchemy import Engine, func, insert, select
+from sqlalchemy.exc import IntegrityError
 
 from frontdesk.clock import ManualClock
 from frontdesk.followup import FollowupError, FollowupStore, MissReason, TaskKind, TaskStatus
@@ -268,3 +270,33 @@ def test_overdue(store: FollowupStore) -> None:
     task = store.add_callback(SUSAN, "parcels", None, due_at=DUE)
     assert not task.overdue(DUE) and task.overdue(DUE + 1)
     assert not store.complete(task.id, by="ann").overdue(DUE + 1)
+
+
+def test_the_database_refuses_a_second_open_task_for_a_caller(
+    store: FollowupStore, engine: Engine
+) -> None:
+    task = store.add_missed_call("c1", SUSAN, "parcels", None, "rang_out", DUE)
+    assert task is not None
+    row = {c: getattr(task, c) for c in ("kind", "status", "caller", "caller_key", "team")}
+    row |= {"created_at": 0.0, "updated_at": 0.0, "due_at": DUE, "language": "en"}
+    with pytest.raises(IntegrityError), engine.begin() as conn:
+        conn.execute(insert(tasks).values(row))
+
+
+def test_writers_in_parallel_lose_no_call(engine: Engine, clock: ManualClock) -> None:
+    # Two stores stand for two processes (each has its own lock); three threads each.
+    stores = [FollowupStore(engine, clock), FollowupStore(engine, clock)]
+
+    def calls(worker: int) -> None:
+        for n in range(8):
+            store = stores[worker % 2]
+            store.add_missed_call(f"w{worker}-{n}", SUSAN, "parcels", None, "rang_out", DUE)
+
+    threads = [threading.Thread(target=calls, args=(w,)) for w in range(6)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+    (task,) = stores[0].open_tasks()
+    assert task.unanswered_calls == 48
+    assert len(stores[0].calls_of(task.id)) == 48

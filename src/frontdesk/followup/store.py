@@ -7,23 +7,25 @@ was promised a call for must never be lost, and these writes are a few per call,
 hundreds per second, so there is no reason to batch them as the event log does.
 
 Bad input raises FollowupError before anything is written. Writes in one process are
-serialised by a lock; between processes, the one-open-task index catches the race and the
-loser retries once, finding the winner's task.
+serialised by a lock; between processes, on SQLite, each write transaction takes the database's
+write lock before it reads (BEGIN IMMEDIATE). On other databases the one-open-task index
+catches two processes opening a task for the same caller at once: the loser retries once and
+finds the winner's task.
 """
 
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from typing import TypeVar
 
-from sqlalchemy import Connection, Engine, select, update
+from sqlalchemy import Connection, Engine, select
 from sqlalchemy.exc import IntegrityError
 
 from frontdesk.clock import Clock
 from frontdesk.crm.errors import CrmError
 from frontdesk.crm.numbers import caller_key, check_region
-from frontdesk.followup import checks, rows
+from frontdesk.followup import checks, rows, work
 from frontdesk.followup.errors import FollowupError
 from frontdesk.followup.merge import Booking, Unanswered, book_callback, record_unanswered
 from frontdesk.followup.model import (
@@ -34,9 +36,8 @@ from frontdesk.followup.model import (
     TaskAction,
     TaskKind,
     TaskStatus,
-    next_status,
 )
-from frontdesk.followup.schema import attempts, create_schema, tasks
+from frontdesk.followup.schema import create_schema, tasks
 
 _T = TypeVar("_T")
 _ID = 255
@@ -60,8 +61,15 @@ class FollowupStore:
         with self._lock:
             for last_try in (False, True):
                 try:
-                    with self._engine.begin() as conn:
-                        return change(conn, self._clock.wall())
+                    with self._engine.connect() as conn:
+                        if conn.dialect.name == "sqlite":
+                            # Take the write lock before reading: what a change reads (the
+                            # caller's open task, its counters) cannot then be changed by
+                            # another process before the change is written.
+                            conn.exec_driver_sql("BEGIN IMMEDIATE")
+                        result = change(conn, self._clock.wall())
+                        conn.commit()
+                        return result
                 except IntegrityError as exc:
                     if last_try:
                         raise FollowupError(
@@ -188,99 +196,38 @@ class FollowupStore:
         """Records one try at reaching the caller (the task stays open)."""
         outcome = checks.text(outcome, "outcome", 200)
         who = checks.optional_text(by, "name of who tried", _WHO)
-
-        def change(conn: Connection, now: float) -> Task:
-            task = self._open(conn, task_id, TaskAction.ATTEMPT)
-            conn.execute(attempts.insert().values(task_id=task.id, at=now, outcome=outcome, by=who))
-            values = {
-                "attempts": task.attempts + 1,
-                "last_outcome": outcome,
-                "last_attempt_at": now,
-                "updated_at": now,
-            }
-            return self._update(conn, task.id, values)
-
-        return self._write(change)
+        return self._write(lambda conn, now: work.record_attempt(conn, now, task_id, outcome, who))
 
     def complete(self, task_id: int, by: str, note: str = "") -> Task:
         who = checks.text(by, "name of who completed the task", _WHO)
-        return self._close(task_id, TaskAction.COMPLETE, who, note.strip())
+        return self._write(
+            lambda conn, now: work.close_task(
+                conn, now, task_id, TaskAction.COMPLETE, who, note.strip()
+            )
+        )
 
     def cancel(self, task_id: int, reason: str) -> Task:
         why = checks.text(reason, "reason for cancelling", 1000)
-        return self._close(task_id, TaskAction.CANCEL, None, why)
-
-    def _close(self, task_id: int, action: TaskAction, by: str | None, note: str) -> Task:
-        def change(conn: Connection, now: float) -> Task:
-            task = self._open(conn, task_id, action)
-            status = next_status(task.id, task.status, action)
-            values = {
-                "status": status.value,
-                "done_by": by,
-                "closed_at": now,
-                "updated_at": now,
-                "note": note,
-            }
-            return self._update(conn, task.id, values)
-
-        return self._write(change)
+        return self._write(
+            lambda conn, now: work.close_task(conn, now, task_id, TaskAction.CANCEL, None, why)
+        )
 
     def caller_reached(self, number: str, by: str, at: float | None = None) -> tuple[Task, ...]:
-        """Closes every open task of the caller made by `at`: someone talked with them (an
-        answered inbound call or an outbound call they picked up). Returns the tasks closed."""
+        """Closes every open task of the caller made by `at` (default: now): someone talked
+        with them, on an answered inbound call or an outbound call they picked up. Returns the
+        tasks closed; none for numbers that cannot be called back."""
         who = checks.text(by, "name of who reached the caller", _WHO)
         key = caller_key(checks.text(number, "caller number", _ID), self.region)
         when = None if at is None else checks.instant(at, "time the caller was reached")
         if key is None:
             return ()
-
-        def change(conn: Connection, now: float) -> tuple[Task, ...]:
-            moment = now if when is None else when
-            query = select(tasks.c.id).where(
-                tasks.c.caller_key == key,
-                tasks.c.status == TaskStatus.OPEN.value,
-                tasks.c.created_at <= moment,
-            )
-            closed = []
-            for task_id in conn.execute(query.order_by(tasks.c.id)).scalars():
-                values = {
-                    "status": TaskStatus.DONE.value,
-                    "done_by": who,
-                    "closed_at": moment,
-                    "updated_at": now,
-                    "note": "caller reached on a call",
-                }
-                closed.append(self._update(conn, task_id, values))
-            return tuple(closed)
-
-        return self._write(change)
+        return self._write(
+            lambda conn, now: work.close_reached(conn, now, key, who, now if when is None else when)
+        )
 
     def record_notification(self, task_id: int, error: str | None) -> Task:
         """Notes that the team's e-mail about the task was sent (`error` None) or why not."""
-
-        def change(conn: Connection, now: float) -> Task:
-            if rows.read_task(conn, task_id) is None:
-                raise FollowupError(f"there is no task {task_id}")
-            values: dict[str, object] = {"notify_error": error}
-            if error is None:
-                values["notified_at"] = now
-            return self._update(conn, task_id, values)
-
-        return self._write(change)
-
-    def _open(self, conn: Connection, task_id: int, action: TaskAction) -> Task:
-        task = rows.read_task(conn, task_id)
-        if task is None:
-            raise FollowupError(f"there is no task {task_id}")
-        next_status(task.id, task.status, action)
-        return task
-
-    @staticmethod
-    def _update(conn: Connection, task_id: int, values: Mapping[str, object]) -> Task:
-        conn.execute(update(tasks).where(tasks.c.id == task_id).values(values))
-        task = rows.read_task(conn, task_id)
-        assert task is not None
-        return task
+        return self._write(lambda conn, now: work.note_notification(conn, now, task_id, error))
 
     # -- reads ------------------------------------------------------------------------------
 
