@@ -23,7 +23,7 @@ from followup_time import HOUR, WEDNESDAY_1000
 from frontdesk.clock import ManualClock
 from frontdesk.config.company import Smtp, Team
 from frontdesk.followup import FollowupStore, Task
-from frontdesk.followup.notify import Delivery, notify_team
+from frontdesk.followup.notify import Delivery, notify_team, subject_of
 
 SUSAN = "+447700900123"
 TZ = "Europe/London"
@@ -233,3 +233,18 @@ def test_the_event_loop_keeps_running_while_mail_is_sent(
     delivery, ticks = asyncio.run(scenario())
     assert delivery.ok
     assert ticks >= 25  # at 10 ms a tick through half a second of server delay
+
+
+def test_callback_subjects(store: FollowupStore) -> None:
+    soon = store.add_callback(SUSAN, "parcels", None, due_at=DUE)
+    assert subject_of(soon, TZ) == (
+        "Callback requested by +447700900123 for parcels — call back by 2 pm today"
+    )
+    tomorrow_2pm = WEDNESDAY_1000 + 28 * HOUR
+    booked = store.add_callback(
+        "+447700900456", "parcels", None, window=(tomorrow_2pm, tomorrow_2pm + 2 * HOUR)
+    )
+    assert subject_of(booked, TZ, "Tom\r\nBcc: x@example.com") == (
+        "Callback booked by Tom Bcc: x@example.com (+447700900456) for parcels"
+        " — call from 2 pm tomorrow, by 4 pm tomorrow"
+    )

@@ -16,11 +16,13 @@ from frontdesk.followup.model import (
     TaskKind,
     TaskStatus,
 )
+from frontdesk.followup.notify import Delivery, notify_team
 from frontdesk.followup.promise import promise_due, promise_text
 from frontdesk.followup.store import FollowupStore
 
 __all__ = [
     "Attempt",
+    "Delivery",
     "FollowupError",
     "FollowupStore",
     "MissReason",
@@ -28,6 +30,7 @@ __all__ = [
     "Task",
     "TaskKind",
     "TaskStatus",
+    "notify_team",
     "promise_due",
     "promise_text",
 ]
