@@ -7,22 +7,11 @@ import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from frontdesk.config import ConfigError, load_company
-
 
 def _cmd_check(args: argparse.Namespace) -> int:
-    try:
-        company = load_company(Path(args.file))
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(problem, file=sys.stderr)
-        print(f"{len(exc.problems)} problem(s) found", file=sys.stderr)
-        return 1
-    print(
-        f"{args.file}: OK ({company.name}: {len(company.numbers)} number(s), "
-        f"{len(company.agents)} agent(s), {len(company.trunks)} trunk(s))"
-    )
-    return 0
+    from frontdesk.config.check import run_check
+
+    return run_check(Path(args.file))
 
 
 def _cmd_serve(args: argparse.Namespace) -> int:

@@ -23,13 +23,14 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from frontdesk.clock import SystemClock
-from frontdesk.config import Company, ConfigError, load_company, load_demo_company
+from frontdesk.config import Company, ConfigError
+from frontdesk.config.loader import Setup, load_demo_setup, load_setup
+from frontdesk.config.watch import CompanyWatcher, Refused, Reloaded
 from frontdesk.crm.demo import load_demo
 from frontdesk.crm.directory import CallerDirectory
 from frontdesk.crm.numbers import region_of
 from frontdesk.crm.store import CrmStore
-from frontdesk.flows.loader import load_demo_flows, load_flows
-from frontdesk.flows.model import FlowSet
+from frontdesk.followup.store import FollowupStore
 from frontdesk.media.engine import Event, MediaEngine
 from frontdesk.sip.dialog import LocalAddress
 from frontdesk.sip.events import SipEvent
@@ -40,6 +41,7 @@ from frontdesk.store.eventlog import EventLog, open_engine
 from frontdesk.telephony.auth import EndpointAuthenticator, load_or_make_secret
 from frontdesk.telephony.call_media import CallMedia
 from frontdesk.telephony.contact_centre import TICK_S, ContactCentre
+from frontdesk.telephony.followups import TaskFollowUps
 from frontdesk.telephony.legs import Dialer
 from frontdesk.telephony.music import music_on_hold
 from frontdesk.telephony.prompts import PromptBook
@@ -54,7 +56,7 @@ FLUSH_INTERVAL = 0.2
 
 @dataclass
 class ServerOptions:
-    company: Company
+    setup: Setup
     data_dir: Path
     sip_hosts: list[str]
     sip_port: int
@@ -62,6 +64,11 @@ class ServerOptions:
     media_workers: int = 0  # 0: one per CPU core
     media_timeout: float = 30.0  # seconds without RTP before a call ends; 0 disables
     rtp_ports: tuple[int, int] = (20000, 39999)
+    config_path: Path | None = None  # watched for changes (hot reload); None: the demo
+
+    @property
+    def company(self) -> Company:
+        return self.setup.company
 
 
 class Server:
@@ -88,7 +95,7 @@ class Server:
             self.db, self.clock, region=region_of(n.number for n in company.numbers)
         )
         self.services = Services(
-            company=company, flows=load_company_flows(company), ua=self.ua,
+            company=company, flows=options.setup.flows, ua=self.ua,
             media=self.call_media, prompts=PromptBook(options.data_dir / "tts"),
             clock=self.clock, log=self.event_log, directory=CallerDirectory(self.crm),
         )  # fmt: skip
@@ -97,6 +104,10 @@ class Server:
         self.centre = ContactCentre(self.services, self.dialer, self.registrar,
                                     self.switchboard.hangup)  # fmt: skip
         self.switchboard.dialer, self.switchboard.centre = self.dialer, self.centre
+        region = region_of(n.number for n in company.numbers)
+        self.followups = FollowupStore(self.db, self.clock, region=region)
+        self.services.followups = TaskFollowUps(self.followups, self.services)
+        self.watcher: CompanyWatcher | None = None
         self.trunks = TrunkRegistrar(company, self.ua, self.event_log, self.clock.wall)
         self.trunk_monitor = TrunkMonitor(company, self.ua, self.event_log, self.clock.wall)
         self.transport = SipTransport(self.ua, self._on_sip_events, self.clock.now)
@@ -110,6 +121,8 @@ class Server:
             load_demo(self.crm)
         self.services.music = music_on_hold(self.options.data_dir / "media")
         self.services.kick = self.transport.pump
+        if self.options.config_path is not None:
+            self.watcher = CompanyWatcher(self.options.config_path)
         locals_: list[LocalAddress] = []
         for host in self.options.sip_hosts:
             bound_host, port = await self.transport.listen(host, self.options.sip_port)
@@ -169,14 +182,39 @@ class Server:
         self.transport.flush()
 
     async def _tick_forever(self) -> None:
-        """The contact centre's clock: logins from registrations, the routing engine's timers."""
+        """The contact centre's clock: logins from registrations, the routing engine's timers;
+        and once a second, a look at the company file (hot reload)."""
+        ticks = 0
         while True:
             await asyncio.sleep(TICK_S)
+            ticks += 1
             try:
                 self.centre.tick(self.clock.now())
+                if ticks % round(1 / TICK_S) == 0:
+                    self._reload()
             except Exception:
                 log.exception("the contact centre's tick failed")
             self.transport.pump()
+
+    def _reload(self) -> None:
+        """A good edit of the company file is taken in for new calls; a bad one is refused and
+        the running company stays."""
+        if self.watcher is None:
+            return
+        outcome = self.watcher.poll()
+        if isinstance(outcome, Refused):
+            for problem in outcome.problems:
+                log.error("company file refused: %s", problem)
+            self.event_log.append(self.clock.wall(), "config.refused", None,
+                                  problems=[str(p) for p in outcome.problems][:20])  # fmt: skip
+        elif isinstance(outcome, Reloaded):
+            company = outcome.setup.company
+            self.switchboard.company = self.auth.company = self.dialer.company = company
+            self.services.flows = outcome.setup.flows
+            self.centre.reconfigure(company)
+            log.info("company file reloaded: %s", ", ".join(str(c) for c in outcome.changed))
+            self.event_log.append(self.clock.wall(), "config.reloaded", None,
+                                  files=[str(c) for c in outcome.changed])  # fmt: skip
 
     async def _flush_forever(self) -> None:
         loop = asyncio.get_running_loop()
@@ -197,27 +235,24 @@ class Server:
         self.event_log.flush()
 
 
-def load_company_flows(company: Company) -> FlowSet:
-    """The company's flows file (checked with the company), or the built-in demo flows."""
-    if company.flows_file is not None:
-        return load_flows(company.flows_file)
-    return load_demo_flows()
-
-
 def run_server(args: argparse.Namespace) -> int:
     logging.basicConfig(
         level=getattr(logging, str(args.log_level).upper(), logging.INFO),
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    config = Path(args.config) if args.config else None
     try:
-        company = load_company(Path(args.config)) if args.config else load_demo_company()
+        setup = load_setup(config) if config is not None else load_demo_setup()
     except ConfigError as exc:
         for problem in exc.problems:
             print(problem, file=sys.stderr)
         return 2
+    for warning in setup.warnings:
+        log.warning("%s", warning)
     options = ServerOptions(
-        company=company,
+        setup=setup,
+        config_path=config,
         data_dir=Path(args.data_dir),
         sip_hosts=[h.strip() for h in str(args.sip_host).split(",") if h.strip()],
         sip_port=args.sip_port,

@@ -74,8 +74,8 @@ class CallMedia:
         self.ports = ports or PortPool()
         self.hangup: Hangup | None = None
         self.listeners: dict[str, MediaListener] = {}
-        # Who waits for a recording to be complete: kept past the stream's close, because the
-        # file is finished (and RecordingDone sent) only when the stream closes.
+        # Who waits for a recording to be complete, by file path: kept past the stream's close,
+        # because the file is finished (and RecordingDone sent) only when the stream closes.
         self.recording_listeners: dict[str, MediaListener] = {}
         self._ports: dict[str, int] = {}
         self._open: set[str] = set()
@@ -197,7 +197,7 @@ class CallMedia:
                 channels=event.channels, duration_s=round(event.duration, 3),
                 paused=[list(p) for p in event.paused],
             )  # fmt: skip
-            listener = self.recording_listeners.pop(event.stream, None)
+            listener = self.recording_listeners.pop(event.path, None)
             if listener is not None:
                 listener.on_recording(event.stream, event.path, event.duration)
         elif isinstance(event, MediaInactive):

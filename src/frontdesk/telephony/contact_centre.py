@@ -19,7 +19,8 @@ from frontdesk.acd.engine import RoutingEngine
 from frontdesk.acd.errors import AcdError
 from frontdesk.acd.model import AgentSpec, ContactSpec, Priority
 from frontdesk.acd.states import ContactState
-from frontdesk.config import Number
+from frontdesk.config import Company, Number
+from frontdesk.config.company import Queue
 from frontdesk.flows import actions as a
 from frontdesk.sip.headers import NameAddr
 from frontdesk.sip.registrar import Registrar
@@ -45,14 +46,7 @@ class ContactCentre:
         self.registrar = registrar
         self.hangup = hangup
         self.engine = RoutingEngine(services.clock, random.Random())
-        company = services.company
-        for queue in company.queues:
-            self.engine.add_queue(queue_config(queue))
-        for agent in company.agents:
-            queues = company.queues_of(agent)
-            if queues:
-                self.engine.add_agent(AgentSpec(agent.id, queues, dict(agent.skills),
-                                                agent.languages, agent.name))  # fmt: skip
+        self.reconfigure(services.company)
         self.live: dict[str, InboundCall] = {}  # every answered inbound call
         self.calls: dict[str, InboundCall] = {}  # by contact id (the inbound Call-ID)
         self.waits: dict[str, QueueWait] = {}
@@ -60,6 +54,31 @@ class ContactCentre:
         self.logged_in: set[str] = set()
         self.callbacks: dict[str, str] = {}  # contact id -> follow-up task id
         self._log_events()
+
+    def reconfigure(self, company: Company) -> None:
+        """Takes in queues and agents a (re)loaded company adds, and new skills of agents.
+
+        Queues and agents the file no longer names stay in the engine until a restart: taking
+        them out would strand callers waiting in them (a restart drains nothing either, but
+        then nobody is waiting)."""
+        self.services.company = company
+        for queue in company.queues:
+            if queue.name not in self.engine.queues:
+                self._apply(lambda q=queue: self._add_queue(q))
+        for agent in company.agents:
+            queues = tuple(q for q in company.queues_of(agent) if q in self.engine.queues)
+            if not queues:
+                continue
+            if agent.id not in self.engine.agents:
+                self.engine.add_agent(AgentSpec(agent.id, queues, dict(agent.skills),
+                                                agent.languages, agent.name))  # fmt: skip
+            else:
+                self._apply(lambda g=agent: self.engine.update_agent_skills(
+                    g.id, dict(g.skills), g.languages))  # fmt: skip
+
+    def _add_queue(self, queue: Queue) -> list[ev.Decision]:
+        self.engine.add_queue(queue_config(queue))
+        return []
 
     # -- agents -------------------------------------------------------------------------------
     def sync_logins(self, now: float) -> None:

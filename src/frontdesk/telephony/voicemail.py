@@ -57,7 +57,7 @@ class VoicemailTaker:
             engine.record(call.call_id, RecordAction.STOP)
         self.path = str(data_dir / "voicemail" / f"{safe_name(call.call_id)}.wav")
         engine.record(call.call_id, RecordAction.START, self.path, stereo=False)
-        s.media.recording_listeners[call.call_id] = call
+        s.media.recording_listeners[self.path] = call
         self.limit += 1
         limit = self.limit
         s.later(MAX_MESSAGE_S, lambda now: self._stop(limit), "VOICEMAIL")
