@@ -46,9 +46,13 @@ def test_builtin_uac_calls_are_answered_and_logged(server: ServerProcess, tmp_pa
     assert {e.data["reason"] for e in ended} == {"remote_bye"}
     calls = by_call(server.events())
     assert len(calls) == 30
-    assert all(
-        kinds == ["call.received", "call.answered", "call.ended"] for kinds in calls.values()
-    )
+    # Each call: received, answered, its flow started (unless the BYE came first), and ended;
+    # sipp hangs up at once, so each is also a missed call of an unknown caller.
+    for kinds in calls.values():
+        assert kinds[:2] == ["call.received", "call.answered"], kinds
+        assert kinds.count("call.ended") == 1
+        assert set(kinds) <= {"call.received", "call.answered", "call.flow_started",
+                              "call.missed", "call.ended"}, kinds  # fmt: skip
 
 
 def test_builtin_uac_over_tcp(server: ServerProcess, tmp_path: Path) -> None:
