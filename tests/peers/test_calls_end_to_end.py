@@ -1,7 +1,7 @@
 """Live calls end to end: sipp callers (RFC 4733 keys from the pcaps sip-tester ships),
 baresip phones registered as agents that answer by themselves, a real SMTP server.
 
-Each test runs `frontdesk serve` on loopback with the small company of `company_files.py`
+Each test runs `frontdesk serve` on loopback with the small company of `live_company.py`
 and the demo CRM callers, places real calls and reads the event log, the recordings, the
 follow-up tasks and the e-mail that result.
 """
@@ -17,8 +17,8 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from company_files import write_company
 from conftest import ServerProcess, free_port, start_server
+from live_company import write_company
 from test_baresip import baresip_dir, write_tone
 
 from frontdesk.crm.demo import DEMO_CALLERS
