@@ -19,83 +19,20 @@ from pathlib import Path
 import pytest
 from conftest import ServerProcess, free_port, start_server
 from live_company import write_company
+from sipp_caller import caller_scenario, play
 from test_baresip import baresip_dir, write_tone
 
 from frontdesk.crm.demo import DEMO_CALLERS
 from frontdesk.media.wav import read_wav
 
 pytestmark = pytest.mark.peer
-PCAPS = Path("/usr/share/sip-tester")
-
-CALLER = """<?xml version="1.0" encoding="UTF-8"?>
-<scenario name="caller">
-  <send retrans="500"><![CDATA[
-      INVITE sip:{dialled}@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{dialled}@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: sip:caller@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-  ]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="180" optional="true"/>
-  <recv response="200" rtd="true"/>
-  <send><![CDATA[
-      ACK sip:{dialled}@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{dialled}@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: sip:caller@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>
-{body}
-  <send retrans="500"><![CDATA[
-      BYE sip:{dialled}@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: "Caller" <sip:{caller}@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:{dialled}@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Contact: sip:caller@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="200"/>
-</scenario>
-"""
-
-
-def _play(pcap: str, then_ms: int) -> str:
-    return (
-        f'  <nop><action><exec play_pcap_audio="{PCAPS / pcap}"/></action></nop>\n'
-        f'  <pause milliseconds="{then_ms}"/>\n'
-    )
 
 
 def _caller(server: ServerProcess, tmp_path: Path, number: str, dialled: str,
             body: str) -> subprocess.Popen[bytes]:  # fmt: skip
     """Starts a sipp caller in the background."""
     scenario = tmp_path / f"caller-{time.monotonic_ns()}.xml"
-    scenario.write_text(CALLER.format(caller=number, dialled=dialled, body=body))
+    scenario.write_text(caller_scenario(body, caller=number, dialled=dialled))
     media = free_port() // 2 * 2
     command = ["sipp", f"{server.host}:{server.port}", "-i", "127.0.0.1", "-p",
                str(free_port()), "-sf", str(scenario), "-m", "1", "-mi", "127.0.0.1", "-mp",
@@ -175,7 +112,7 @@ def test_vip_caller_reaches_the_account_owner_and_the_call_is_recorded(
 ) -> None:
     phones.register("1001", "1002")
     vip = DEMO_CALLERS["vip_account"]  # Northwind Traders: team key-accounts, owner alice
-    caller = _caller(centre, tmp_path, vip, "100", _play("g711a.pcap", 9000))
+    caller = _caller(centre, tmp_path, vip, "100", play("g711a.pcap", 9000))
     _finish(caller, centre)
     [answered] = centre.wait_for_events("acd.answered", 1, timeout=10)
     assert answered.data["agent_id"] == "alice" and answered.data["queue"] == "key-accounts"
@@ -200,7 +137,7 @@ def test_french_caller_gets_a_french_speaking_agent(
 ) -> None:
     phones.register("1002", "1003")  # bob speaks English only, chloe French
     caller = _caller(centre, tmp_path, DEMO_CALLERS["french_caller"], "100",
-                     _play("g711a.pcap", 7000))  # fmt: skip
+                     play("g711a.pcap", 7000))  # fmt: skip
     _finish(caller, centre)
     [started] = centre.events("call.flow_started")
     assert started.data["language"] == "fr"
@@ -226,7 +163,7 @@ def test_after_hours_voicemail_with_a_promise_is_mailed_and_becomes_a_task(
     smtp.start()
     try:
         number = DEMO_CALLERS["open_parcel_case"]
-        caller = _caller(centre, tmp_path, number, "101", _play("g711a.pcap", 12000))
+        caller = _caller(centre, tmp_path, number, "101", play("g711a.pcap", 12000))
         _finish(caller, centre)
         [started] = centre.wait_for_events("call.voicemail_started", 1)
         assert "call you back by" in str(started.data["promise"])

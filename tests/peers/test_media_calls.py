@@ -21,95 +21,18 @@ import numpy as np
 import pytest
 from conftest import ServerProcess, free_port, run_sipp, start_server
 from scipy.signal import correlate
+from sipp_caller import caller_scenario, play
 
 from frontdesk.config import load_demo_company
 from frontdesk.media.tts import TtsCache
 from frontdesk.media.wav import load_8k_mono, read_wav
 
 pytestmark = pytest.mark.peer
-PCAPS = Path("/usr/share/sip-tester")
-
-_HEAD = """<?xml version="1.0" encoding="UTF-8"?>
-<scenario name="media call">
-  <send retrans="500"><![CDATA[
-      INVITE sip:100@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:caller@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:100@[remote_ip]:[remote_port]>
-      Call-ID: [call_id]
-      CSeq: 1 INVITE
-      Contact: sip:caller@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Type: application/sdp
-      Content-Length: [len]
-
-      v=0
-      o=user1 53655765 2353687637 IN IP[local_ip_type] [local_ip]
-      s=-
-      c=IN IP[media_ip_type] [media_ip]
-      t=0 0
-      m=audio [media_port] RTP/AVP 8 101
-      a=rtpmap:8 PCMA/8000
-      a=rtpmap:101 telephone-event/8000
-      a=fmtp:101 0-15
-  ]]></send>
-  <recv response="100" optional="true"/>
-  <recv response="200" rtd="true"/>
-  <send><![CDATA[
-      ACK sip:100@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:caller@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:100@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 1 ACK
-      Contact: sip:caller@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>
-"""
-_OUR_BYE = """
-  <send retrans="500"><![CDATA[
-      BYE sip:100@[remote_ip]:[remote_port] SIP/2.0
-      Via: SIP/2.0/[transport] [local_ip]:[local_port];branch=[branch]
-      From: sipp <sip:caller@[local_ip]:[local_port]>;tag=[pid]SIPpTag00[call_number]
-      To: <sip:100@[remote_ip]:[remote_port]>[peer_tag_param]
-      Call-ID: [call_id]
-      CSeq: 2 BYE
-      Contact: sip:caller@[local_ip]:[local_port]
-      Max-Forwards: 70
-      Content-Length: 0
-
-  ]]></send>
-  <recv response="200"/>
-</scenario>
-"""
-_THEIR_BYE = """
-  <recv request="BYE" timeout="20000"/>
-  <send><![CDATA[
-      SIP/2.0 200 OK
-      [last_Via:]
-      [last_From:]
-      [last_To:]
-      [last_Call-ID:]
-      [last_CSeq:]
-      Content-Length: 0
-
-  ]]></send>
-</scenario>
-"""
 
 
-def _play(pcap: str, then_ms: int) -> str:
-    return (
-        f'  <nop><action><exec play_pcap_audio="{PCAPS / pcap}"/></action></nop>\n'
-        f'  <pause milliseconds="{then_ms}"/>\n'
-    )
-
-
-def _scenario(tmp_path: Path, body: str, ending: str) -> str:
+def _scenario(tmp_path: Path, body: str, we_hang_up: bool) -> str:
     path = tmp_path / f"media-{time.monotonic_ns()}.xml"
-    path.write_text(_HEAD + body + ending)
+    path.write_text(caller_scenario(body, we_hang_up=we_hang_up))
     return str(path)
 
 
@@ -165,7 +88,7 @@ def _recording(server: ServerProcess) -> tuple[np.ndarray, dict[str, object]]:
 def test_caller_hears_the_tts_greeting(media_server: ServerProcess, tmp_path: Path) -> None:
     # sipp echoes every RTP packet it receives: the recording's caller channel (left) holds
     # exactly what reached sipp, the right channel what Frontdesk sent.
-    scenario = _scenario(tmp_path, '  <pause milliseconds="6500"/>\n', _OUR_BYE)
+    scenario = _scenario(tmp_path, '  <pause milliseconds="6500"/>\n', we_hang_up=True)
     _sipp(media_server, tmp_path, scenario, "-rtp_echo")
     samples, data = _recording(media_server)
     heard, sent = samples[:, 0], samples[:, 1]
@@ -189,10 +112,10 @@ def test_caller_hears_the_tts_greeting(media_server: ServerProcess, tmp_path: Pa
 def test_recording_and_rfc4733_digits_of_a_real_call(
     media_server: ServerProcess, tmp_path: Path
 ) -> None:
-    body = _play("g711a.pcap", 7300)
+    body = play("g711a.pcap", 7300)
     for digit in "123":
-        body += _play(f"dtmf_2833_{digit}.pcap", 400)
-    scenario = _scenario(tmp_path, body, _OUR_BYE)
+        body += play(f"dtmf_2833_{digit}.pcap", 400)
+    scenario = _scenario(tmp_path, body, we_hang_up=True)
     started = time.monotonic()
     _sipp(media_server, tmp_path, scenario)
     call_seconds = time.monotonic() - started
@@ -223,7 +146,7 @@ def _worker_pid(server: ServerProcess) -> int:
 def test_killed_media_worker_ends_the_call_with_bye(
     media_server: ServerProcess, tmp_path: Path
 ) -> None:
-    scenario = _scenario(tmp_path, _play("g711a.pcap", 0), _THEIR_BYE)
+    scenario = _scenario(tmp_path, play("g711a.pcap", 0), we_hang_up=False)
     pid = _worker_pid(media_server)
 
     def kill_soon() -> None:
@@ -250,7 +173,7 @@ def test_rtp_that_stops_ends_the_call_but_silence_from_the_start_does_not(
     media_server: ServerProcess, tmp_path: Path
 ) -> None:
     # One digit (0.14 s of RTP), then nothing: after the 2 s timeout Frontdesk hangs up.
-    scenario = _scenario(tmp_path, _play("dtmf_2833_5.pcap", 0), _THEIR_BYE)
+    scenario = _scenario(tmp_path, play("dtmf_2833_5.pcap", 0), we_hang_up=False)
     _sipp(media_server, tmp_path, scenario)
     [ended] = media_server.wait_for_events("call.ended", 1)
     assert ended.data["reason"] == "media_timeout"

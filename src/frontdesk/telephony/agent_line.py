@@ -21,6 +21,7 @@ from frontdesk.sip.uri import SipUri
 from frontdesk.telephony import TelephonyError
 from frontdesk.telephony import announcements as words
 from frontdesk.telephony.legs import Leg, LegState
+from frontdesk.telephony.services import Services
 from frontdesk.telephony.speaker import Speaker
 
 if TYPE_CHECKING:
@@ -43,7 +44,7 @@ class AgentLine:
         self.speaker: Speaker | None = None
 
     @property
-    def services(self):  # type: ignore[no-untyped-def]
+    def services(self) -> Services:
         return self.centre.services
 
     def ring(self, binding: Binding, caller_id: NameAddr) -> None:

@@ -14,7 +14,9 @@ from __future__ import annotations
 import enum
 import logging
 from collections import deque
+from pathlib import Path
 from typing import TYPE_CHECKING, Any
+from zoneinfo import ZoneInfo
 
 import httpx
 
@@ -90,7 +92,7 @@ class InboundCall:
                 log.exception("caller lookup for %s failed", self.caller)
                 profile = None
             if profile is not None:
-                self.crm = flow_record(profile, _zone(flow.timezone))
+                self.crm = flow_record(profile, ZoneInfo(flow.timezone))
         if self.mode is Mode.ENDED:
             return
         self.run = FlowRun(flow, call_context(self.caller, self.crm, flow.languages), s.clock)
@@ -139,9 +141,7 @@ class InboundCall:
         following = self._steps[0] if self._steps else None
         return isinstance(following, a.Voicemail) and following.promise == say.text
 
-    def _file(self, name: str) -> Any:
-        from pathlib import Path
-
+    def _file(self, name: str) -> Path:
         path = Path(name)
         return path if path.is_absolute() else Path(self.services.company.source).parent / path
 
@@ -188,7 +188,8 @@ class InboundCall:
                 profile = None
                 if self.services.directory is not None:
                     profile = await self.services.directory.lookup(action.key)
-                data = flow_record(profile, _zone("UTC")) if profile is not None else None
+                zone = ZoneInfo(self.run.flow.timezone if self.run else "UTC")
+                data = flow_record(profile, zone) if profile is not None else None
             else:
                 async with httpx.AsyncClient(timeout=action.timeout_s) as client:
                     response = await client.get(action.key)
@@ -292,9 +293,3 @@ class InboundCall:
         if s.followups is not None and self.caller:
             team = self.centre.team_of(self.queue)
             s.followups.missed(self.call_id, self.caller, team, self.queue, why)
-
-
-def _zone(name: str) -> Any:
-    from zoneinfo import ZoneInfo
-
-    return ZoneInfo(name)

@@ -19,6 +19,7 @@ from frontdesk.clock import Clock
 from frontdesk.config import Company
 from frontdesk.crm.directory import CallerDirectory
 from frontdesk.flows.model import FlowSet
+from frontdesk.sip.timers import Later
 from frontdesk.sip.useragent import UserAgent
 from frontdesk.telephony.call_media import CallMedia, EventSink
 from frontdesk.telephony.prompts import PromptBook
@@ -69,6 +70,4 @@ class Services:
     def later(self, delay: float, action: Callable[[float], object], what: str) -> None:
         """Runs `action(now)` after `delay` seconds on the SIP timer heap (no cancelling:
         owners check a generation number when it fires)."""
-        from frontdesk.sip.timers import Later
-
         self.ua.timers.schedule(self.clock.now() + delay, Later(action), what)
