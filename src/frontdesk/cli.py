@@ -29,7 +29,13 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument("--data-dir", default="data", help="where the database and files live")
     serve.add_argument("--sip-host", default="127.0.0.1", help="address to listen on for SIP")
     serve.add_argument("--sip-port", type=int, default=5060, help="SIP port (UDP and TCP)")
-    serve.add_argument("--http-port", type=int, default=8080, help="HTTP port for the web app")
+    serve.add_argument(
+        "--http-port",
+        type=int,
+        default=8080,
+        help="HTTP port for the web app (0: any free port; -1: no web app)",
+    )
+    serve.add_argument("--http-host", default="127.0.0.1", help="address for the web app")
     serve.add_argument("--log-level", default="INFO", help="DEBUG, INFO, WARNING or ERROR")
     # Media defaults come from FRONTDESK_MEDIA_WORKERS / _MEDIA_TIMEOUT / FRONTDESK_RTP_PORTS.
     serve.add_argument(

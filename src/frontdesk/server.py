@@ -22,6 +22,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontdesk.api.wiring import WebSide
 from frontdesk.clock import SystemClock
 from frontdesk.config import Company, ConfigError
 from frontdesk.config.loader import Setup, load_demo_setup, load_setup
@@ -51,6 +52,7 @@ from frontdesk.telephony.trunk_monitor import TrunkMonitor
 from frontdesk.telephony.trunks import TrunkRegistrar
 
 log = logging.getLogger("frontdesk")
+DEMO_PASSWORD = "frontdesk-demo"  # the built-in demo company's users; printed at start
 FLUSH_INTERVAL = 0.2
 
 
@@ -65,6 +67,8 @@ class ServerOptions:
     media_timeout: float = 30.0  # seconds without RTP before a call ends; 0 disables
     rtp_ports: tuple[int, int] = (20000, 39999)
     config_path: Path | None = None  # watched for changes (hot reload); None: the demo
+    http_host: str = "127.0.0.1"
+    demo_password: str | None = None  # the demo's users get this password
 
     @property
     def company(self) -> Company:
@@ -113,6 +117,8 @@ class Server:
         self.transport = SipTransport(self.ua, self._on_sip_events, self.clock.now)
         self._stop = asyncio.Event()
         self.bound: list[tuple[str, int]] = []
+        self.web: WebSide | None = None
+        self.http_bound: tuple[str, int] | None = None
 
     async def start(self) -> None:
         await self.engine.start()
@@ -137,6 +143,10 @@ class Server:
         self.trunks.start(self.clock.now())
         self.trunk_monitor.start(self.clock.now())
         self.transport.flush()
+        if self.options.http_port >= 0:
+            self.web = WebSide(self, self.options.http_host, self.options.http_port,
+                               self.options.demo_password)  # fmt: skip
+            self.http_bound = await self.web.start()
 
     def _on_sip_events(self, events: list[SipEvent], now: float) -> None:
         self.switchboard.handle(events, now)
@@ -162,6 +172,12 @@ class Server:
             file=sys.stderr,
             flush=True,
         )
+        if self.http_bound is not None:
+            web_host, web_port = self.http_bound
+            demo = self.options.demo_password
+            print(f"frontdesk: web app on http://{web_host}:{web_port}/"
+                  + (f" (demo users alice, supervisor, admin; password {demo})" if demo else ""),
+                  file=sys.stderr, flush=True)  # fmt: skip
         flusher = asyncio.create_task(self._flush_forever())
         ticker = asyncio.create_task(self._tick_forever())
         await self._stop.wait()
@@ -224,6 +240,8 @@ class Server:
                 await loop.run_in_executor(None, self.event_log.flush)
 
     async def shutdown(self) -> None:
+        if self.web is not None:
+            await self.web.stop()
         self.ua.shutdown(self.clock.now())
         self._on_sip_events(list(self.ua.events), self.clock.now())
         self.ua.events.clear()
@@ -257,6 +275,8 @@ def run_server(args: argparse.Namespace) -> int:
         sip_hosts=[h.strip() for h in str(args.sip_host).split(",") if h.strip()],
         sip_port=args.sip_port,
         http_port=args.http_port,
+        http_host=str(getattr(args, "http_host", None) or "127.0.0.1"),
+        demo_password=DEMO_PASSWORD if config is None else None,
     )
     options = _with_media_options(options, args)
     try:

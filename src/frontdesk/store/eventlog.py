@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import json
 import threading
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -53,6 +53,9 @@ class StoredEvent:
     data: Mapping[str, Any]
 
 
+Listener = Callable[[float, str, "str | None", Mapping[str, Any]], None]
+
+
 def open_engine(data_dir: Path) -> Engine:
     """Opens (creating if needed) the SQLite database in `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)
@@ -78,11 +81,19 @@ class EventLog:
         self._engine = engine
         self._pending: list[dict[str, Any]] = []
         self._lock = threading.Lock()
+        self._listeners: list[Listener] = []
+
+    def listen(self, listener: Listener) -> None:
+        """`listener(at, kind, call_id, data)` is called on every append, in the appending
+        thread, before the event is stored: live screens must not wait for the next flush."""
+        self._listeners.append(listener)
 
     def append(self, at: float, kind: str, call_id: str | None, **data: Any) -> None:
         row = {"at": at, "kind": kind, "call_id": call_id, "data": json.dumps(data)}
         with self._lock:
             self._pending.append(row)
+        for listener in self._listeners:
+            listener(at, kind, call_id, data)
 
     @property
     def pending(self) -> int:

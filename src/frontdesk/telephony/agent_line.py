@@ -15,6 +15,7 @@ from __future__ import annotations
 import logging
 from typing import TYPE_CHECKING
 
+from frontdesk.flows.actions import Transfer
 from frontdesk.sip.headers import NameAddr
 from frontdesk.sip.registrar import Binding
 from frontdesk.sip.uri import SipUri
@@ -42,6 +43,7 @@ class AgentLine:
         self.cancelled = False
         self.talking = False  # accepted by the engine: ends with call_ended
         self.speaker: Speaker | None = None
+        self.transfer: Transfer | None = None  # set when the agent hands the caller on
 
     @property
     def services(self) -> Services:
@@ -114,7 +116,20 @@ class AgentLine:
         call = centre.calls.get(self.contact)
         if call is not None and not self.callback:
             centre.calls.pop(self.contact, None)
-            call.agent_left()
+            if self.transfer is not None:
+                s.media.unbridge(call.call_id)
+                s.log.append(s.clock.wall(), "call.transferred", call.call_id, agent=self.agent,
+                             target_kind=self.transfer.kind, to=self.transfer.to)  # fmt: skip
+                centre.hand_over(call, self.transfer)
+            else:
+                call.agent_left()
+
+    def hand_on(self, transfer: Transfer) -> None:
+        """Blind transfer: the agent leaves and the caller goes to `transfer`'s target."""
+        if self.leg is None or not self.talking or self.callback:
+            raise TelephonyError("only a caller the agent is talking with can be transferred")
+        self.transfer = transfer
+        self.centre.dialer.hang_up(self.leg, self.services.clock.now())
 
     # -- media of the agent's leg --------------------------------------------------------------
     def on_dtmf(self, stream: str, digit: str) -> None:

@@ -94,6 +94,64 @@ class ContactCentre:
                 self.logged_in.discard(agent.id)
                 self._apply(lambda agent_id=agent.id: self.engine.agent_logout(agent_id))
 
+    def set_presence(self, agent_id: str, ready: bool, reason: str = "") -> None:
+        """The agent takes a break (with a reason) or is ready again (also ends wrap-up early).
+        Raises TelephonyError when the engine refuses (not logged in, on a call)."""
+        engine = self.engine
+        try:
+            decisions = (engine.agent_available(agent_id) if ready
+                         else engine.agent_break(agent_id, reason or "break"))  # fmt: skip
+        except AcdError as exc:
+            self._log_events()
+            raise TelephonyError(str(exc)) from exc
+        self._log_events()
+        for decision in decisions:
+            self._decide(decision)
+
+    def line_of(self, agent_id: str) -> AgentLine | None:
+        """The line ringing or connecting an agent, if any."""
+        for (_contact, agent), line in self.lines.items():
+            if agent == agent_id:
+                return line
+        return None
+
+    def hang_up_agent(self, agent_id: str) -> None:
+        """Ends the agent's side of their call, as if they had hung up their phone."""
+        line = self.line_of(agent_id)
+        if line is None or line.leg is None:
+            raise TelephonyError(f"{agent_id} has no call to hang up")
+        self.dialer.hang_up(line.leg, self.services.clock.now())
+
+    def transfer(self, agent_id: str, kind: str, to: str) -> None:
+        """Blind transfer of the agent's caller to an agent, a team's queue or a number."""
+        line = self.line_of(agent_id)
+        if line is None:
+            raise TelephonyError(f"{agent_id} has no call to transfer")
+        company = self.services.company
+        if kind == "agent" and company.agent(to) is None:
+            raise TelephonyError(f"there is no agent {to!r}")
+        if kind == "team" and not any(q.team == to for q in company.queues):
+            raise TelephonyError(f"team {to!r} has no queue")
+        line.hand_on(a.Transfer(kind, to))
+
+    def dial_for_agent(self, agent_id: str, number: str, contact_id: str) -> None:
+        """Click-to-dial: a callback due now, kept for this agent (their phone rings first,
+        then the customer is dialled through the trunk), through the routing engine so the
+        agent's state and the reports see it like any other call."""
+        company = self.services.company
+        agent = company.agent(agent_id)
+        teams = agent.teams if agent is not None and agent.teams else ()
+        queues = [q for q in company.queues if not teams or q.team in teams]
+        if agent is None or not queues or queues[0].name not in self.engine.queues:
+            raise TelephonyError(f"{agent_id} has no queue to place calls from")
+        spec = ContactSpec(id=contact_id, queue=queues[0].name, priority=Priority.VIP,
+                           caller=number, preferred_agent=agent_id)  # fmt: skip
+        try:
+            self.engine.schedule_callback(spec, number, self.services.clock.wall())
+        except AcdError as exc:
+            raise TelephonyError(str(exc)) from exc
+        self._log_events()
+
     def tick(self, now: float) -> None:
         self.sync_logins(now)
         self._apply(self.engine.tick)

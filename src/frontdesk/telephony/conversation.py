@@ -56,6 +56,7 @@ class InboundCall:
         self.caller, _, self.country = read_number(caller)
         self.caller_raw = caller
         self.mode = Mode.STARTING
+        self.answered_at = services.clock.wall()
         self.speaker = Speaker(services, call_id)
         self.crm: dict[str, Any] = {}
         self.run: FlowRun | None = None

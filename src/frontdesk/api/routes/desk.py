@@ -1,0 +1,148 @@
+"""The agent's own desk: what is going on for them, presence, hang-up, transfer, lists."""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from fastapi import APIRouter, Depends
+from pydantic import BaseModel, Field
+
+from frontdesk.accounts.model import Principal
+from frontdesk.api.context import AppContext, ctx
+from frontdesk.api.errors import ApiError
+from frontdesk.api.security import agent
+from frontdesk.desk.presence import PresenceBook
+from frontdesk.desk.screen_pop import screen_pop
+from frontdesk.desk.wrapups import DEFAULT_DISPOSITIONS
+from frontdesk.followup.model import Task
+from frontdesk.telephony import TelephonyError
+
+router = APIRouter(prefix="/api/desk", tags=["desk"])
+BREAK_REASONS = ("lunch", "coffee", "meeting", "training", "admin work", "other")
+
+
+def _task(task: Task) -> dict[str, Any]:
+    return {"id": task.id, "kind": task.kind.value, "caller": task.caller, "team": task.team,
+            "queue": task.queue, "due_at": task.due_at, "promise": task.promise,
+            "unanswered_calls": task.unanswered_calls, "updated_at": task.updated_at,
+            "recording": bool(task.recording_path)}  # fmt: skip
+
+
+def _teams_of(context: AppContext, agent_id: str) -> tuple[str, ...]:
+    company = context.company()
+    found = company.agent(agent_id)
+    if found is not None and found.teams:
+        return found.teams
+    return tuple(t.name for t in company.teams)
+
+
+@router.get("", summary="Everything the agent's desk shows")
+def desk(who: Principal = Depends(agent), context: AppContext = Depends(ctx)) -> dict[str, Any]:
+    agent_id = str(who.agent_id)
+    centre = context.centre
+    book: PresenceBook = context.extras["presence"]
+    presence = book.of(agent_id)
+    record = centre.engine.agents.get(agent_id)
+    state = record.state.value if record is not None else "logged-out"
+    wall = context.clock.wall()
+    line = centre.line_of(agent_id)
+    phase, pop = "idle", None
+    if line is not None:
+        phase = "talking" if line.talking else "ringing"
+        pop = screen_pop(centre, line.contact, context.clock.now())
+    elif state == "wrap-up":
+        phase = "wrapup"
+    teams = _teams_of(context, agent_id)
+    tasks = [t for team in teams for t in context.followups.open_tasks(team=team)]
+    tasks.sort(key=lambda t: t.due_at)
+    phones = context.softphones
+    return {
+        "agent": {"id": agent_id, "state": state, "reason": record.reason if record else "",
+                  "since_s": round(wall - presence.since, 1) if presence.since else 0.0},
+        "phase": phase,
+        "pop": pop,
+        "wrap_call_id": presence.last_call,
+        "softphone": {"on": bool(phones and phones.has_session(agent_id)),
+                      "ringing": bool(phones and phones.ringing(agent_id))},
+        "callbacks": [_task(t) for t in tasks if t.kind.value != "missed"],
+        "missed": [_task(t) for t in tasks if t.kind.value == "missed"],
+        "next_actions": context.wrapups.next_actions(agent_id),
+        "dispositions": list(DEFAULT_DISPOSITIONS),
+        "break_reasons": list(BREAK_REASONS),
+    }  # fmt: skip
+
+
+class Presence(BaseModel):
+    ready: bool
+    reason: str = Field(default="", max_length=40)
+
+
+@router.put("/presence", summary="Take a break (with a reason) or be ready for calls")
+def set_presence(
+    body: Presence, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, str]:
+    if not body.ready and body.reason not in BREAK_REASONS:
+        reasons = ", ".join(BREAK_REASONS)
+        raise ApiError(422, "bad_break_reason", f"The break reason must be one of: {reasons}.")
+    try:
+        context.centre.set_presence(str(who.agent_id), body.ready, body.reason)
+    except TelephonyError as exc:
+        raise ApiError(409, "presence_refused", f"{exc}.") from exc
+    record = context.centre.engine.agents.get(str(who.agent_id))
+    return {"state": record.state.value if record is not None else "logged-out"}
+
+
+@router.post("/hangup", summary="End the agent's current call")
+def hang_up(who: Principal = Depends(agent), context: AppContext = Depends(ctx)) -> dict[str, bool]:
+    agent_id = str(who.agent_id)
+    phones = context.softphones
+    if phones is not None and phones.has_call(agent_id):
+        phones.hangup_current(agent_id)
+        return {"ok": True}
+    try:
+        context.centre.hang_up_agent(agent_id)
+    except TelephonyError as exc:
+        raise ApiError(409, "no_call", f"{exc}.") from exc
+    return {"ok": True}
+
+
+class TransferTo(BaseModel):
+    to: str = Field(min_length=1, max_length=64)
+
+
+def parse_target(text: str) -> tuple[Literal["agent", "team", "number"], str]:
+    text = text.strip()
+    if text.startswith("team:"):
+        return "team", text[5:].strip()
+    if text.startswith("+") or text.replace(" ", "").isdigit():
+        return "number", text.replace(" ", "")
+    return "agent", text
+
+
+@router.post("/transfer", summary="Blind transfer: hand the caller to an agent, team or number")
+def transfer(
+    body: TransferTo, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, str]:
+    kind, to = parse_target(body.to)
+    try:
+        context.centre.transfer(str(who.agent_id), kind, to)
+    except TelephonyError as exc:
+        raise ApiError(409, "transfer_refused", f"{exc}.") from exc
+    return {"kind": kind, "to": to}
+
+
+class DialNumber(BaseModel):
+    number: str = Field(min_length=3, max_length=32, pattern=r"^\+?[0-9 ()-]+$")
+
+
+@router.post("/dial", summary="Click-to-dial: ring me, then call this number")
+def dial(
+    body: DialNumber, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, str]:
+    number = "".join(ch for ch in body.number if ch.isdigit() or ch == "+")
+    contact_id = f"dial-{context.clock.wall():.3f}-{who.agent_id}"
+    try:
+        context.centre.dial_for_agent(str(who.agent_id), number, contact_id)
+    except TelephonyError as exc:
+        raise ApiError(409, "dial_refused", f"{exc}.") from exc
+    return {"call_id": contact_id, "number": number}

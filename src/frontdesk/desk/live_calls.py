@@ -1,0 +1,62 @@
+"""The calls Frontdesk holds right now, as supervisors and agents see them.
+
+Read straight from the contact centre on request (no copy to keep in step): each answered
+inbound call with its caller, where it is (menu, queue, talking, voicemail), the agent, and
+the agent leg that supervisors can listen to.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from frontdesk.telephony.contact_centre import ContactCentre
+from frontdesk.telephony.conversation import InboundCall, Mode
+
+
+def _agent_leg(centre: ContactCentre, call: InboundCall) -> str | None:
+    if call.agent is None:
+        return None
+    line = centre.lines.get((call.call_id, call.agent))
+    return line.leg.stream if line is not None and line.leg is not None else None
+
+
+def describe(centre: ContactCentre, call: InboundCall, wall_now: float) -> dict[str, Any]:
+    crm = call.crm
+    account = crm.get("account") or {}
+    cases = crm.get("cases") or []
+    queue = call.queue
+    return {
+        "call_id": call.call_id,
+        "number": call.caller or call.caller_raw,
+        "name": crm.get("name") or None,
+        "account": account.get("name"),
+        "tier": crm.get("tier"),
+        "vip": bool(crm.get("vip")),
+        "open_case": bool(cases),
+        "language": call.language,
+        "dialled": call.number.number,
+        "state": call.mode.value,
+        "queue": queue,
+        "team": centre.team_of(queue) if queue else None,
+        "agent": call.agent,
+        "agent_leg": _agent_leg(centre, call),
+        "recording": call.recording,
+        "since_s": round(max(wall_now - call.answered_at, 0.0), 1),
+    }
+
+
+def live_calls(centre: ContactCentre, wall_now: float) -> list[dict[str, Any]]:
+    """Every live inbound call, oldest first."""
+    calls = [c for c in centre.live.values() if c.mode is not Mode.ENDED]
+    calls.sort(key=lambda c: c.answered_at)
+    return [describe(centre, c, wall_now) for c in calls]
+
+
+def current_call_of(centre: ContactCentre, agent_id: str) -> InboundCall | None:
+    """The caller an agent is ringing for or talking with, if any."""
+    for (contact, agent), _line in centre.lines.items():
+        if agent == agent_id:
+            call = centre.calls.get(contact) or centre.live.get(contact)
+            if call is not None:
+                return call
+    return None

@@ -1,0 +1,175 @@
+// The agent desktop: presence, the screen pop, call controls, after-call work, lists.
+import { api, toast, liveEvents, el, duration } from "./common.js";
+import { Softphone } from "./softphone.js";
+
+const me = document.querySelector(".desk").dataset.agent;
+const $ = (id) => document.getElementById(id);
+const view = { phase: "idle", callId: null, stateSince: Date.now(), wrapStarted: null, ringing: false };
+const phone = new Softphone($("remote-audio"), phoneChanged);
+
+function phoneChanged(state) {
+  const on = phone.on && state !== "failed" && state !== "closed";
+  $("phone-toggle").textContent = on ? "Turn off" : "Turn on";
+  $("phone-toggle").setAttribute("aria-pressed", String(on));
+  $("phone-status").textContent = on ? `on (${state})` : "off — calls ring your desk phone";
+  render();
+}
+
+function render() {
+  const talking = view.phase === "talking";
+  $("answer").disabled = !(view.phase === "ringing" && phone.on && view.ringing);
+  $("hangup").disabled = !(talking || (view.phase === "ringing" && phone.on && view.ringing));
+  for (const id of ["mute", "hold"]) $(id).disabled = !(talking && phone.on);
+  document.querySelectorAll(".key").forEach((b) => (b.disabled = !(talking && phone.on)));
+  document.querySelector("#transfer button").disabled = !talking;
+  $("wrap").hidden = view.phase !== "wrapup";
+  $("call-title").textContent = {
+    idle: "No call", ringing: "Incoming call", talking: "On a call", wrapup: "Call ended",
+  }[view.phase];
+  document.querySelector(".call").dataset.phase = view.phase;
+}
+
+function renderPop(pop) {
+  const box = $("pop");
+  box.replaceChildren();
+  if (!pop) return;
+  const badges = [
+    pop.vip && el("span", { class: "badge vip" }, "VIP"),
+    pop.tier && el("span", { class: "badge" }, pop.tier),
+    pop.language && el("span", { class: "badge" }, pop.language.toUpperCase()),
+    pop.country && el("span", { class: "badge" }, pop.country),
+    pop.callback && el("span", { class: "badge" }, "Callback"),
+  ];
+  box.append(
+    el("p", { class: "caller" }, el("strong", { id: "pop-name" }, pop.name), " ", el("span", { class: "muted" }, pop.number)),
+    el("p", {}, ...badges),
+    pop.account && el("p", {}, "Account: ", el("strong", { id: "pop-account" }, pop.account), pop.owner ? ` · owner ${pop.owner}` : ""),
+    el("p", { class: "whisper" }, el("span", { class: "label" }, "Whisper "), pop.whisper),
+    pop.why && el("details", {}, el("summary", {}, "Why this call came to you"), el("pre", {}, pop.why)),
+    el("h3", {}, "Open cases"),
+    pop.open_cases.length
+      ? el("ul", { id: "pop-cases" }, pop.open_cases.map((c) => el("li", {}, `${c.topic} — ${c.status} (since ${c.opened})`)))
+      : el("p", { class: "muted" }, "None"),
+    el("h3", {}, "Last interactions"),
+    pop.recent.length
+      ? el("ul", {}, pop.recent.map((i) => el("li", {}, `${i.when || i.date || ""} ${i.outcome || ""} ${i.agent ? "· " + i.agent : ""} ${i.notes ? "— " + i.notes : ""}`)))
+      : el("p", { class: "muted" }, "None"),
+  );
+}
+
+async function loadPop(callId) {
+  view.callId = callId;
+  try { renderPop(await api("GET", `/api/calls/${encodeURIComponent(callId)}/pop`)); }
+  catch (e) { toast(e.message, "error"); }
+}
+
+function setState(state, sinceS) {
+  $("state").textContent = state;
+  $("state").dataset.state = state;
+  view.stateSince = Date.now() - (sinceS || 0) * 1000;
+  const sel = $("presence");
+  if (state === "available") sel.value = "available";
+}
+
+async function loadDesk() {
+  const desk = await api("GET", "/api/desk");
+  setState(desk.agent.state, desk.agent.since_s);
+  if (desk.agent.reason && desk.agent.state === "on-break") $("presence").value = `break:${desk.agent.reason}`;
+  view.phase = desk.phase;
+  view.ringing = desk.softphone.ringing;
+  if (desk.pop) { view.callId = desk.pop.call_id; renderPop(desk.pop); }
+  else if (desk.phase === "idle") renderPop(null);
+  if (desk.phase === "wrapup" && !view.wrapStarted) { view.callId = desk.wrap_call_id; view.wrapStarted = Date.now(); }
+  renderLists(desk);
+  render();
+}
+
+function renderLists(desk) {
+  const item = (label, sub, number) => el("li", {}, el("span", {}, el("strong", {}, label), " ", el("span", { class: "muted" }, sub)),
+    el("button", { type: "button", class: "dial", "data-number": number, onclick: () => dial(number) }, "Call"));
+  const cbs = [...desk.next_actions.map((a) => item(a.name || a.number, `you promised ${new Date(a.next_action_at * 1000).toLocaleString()}`, a.number)),
+    ...desk.callbacks.map((t) => item(t.caller, `${t.kind} · due ${new Date(t.due_at * 1000).toLocaleTimeString()}`, t.caller))];
+  $("callbacks").replaceChildren(...(cbs.length ? cbs : [el("li", { class: "muted" }, "None")]));
+  const missed = desk.missed.map((m) => item(m.caller, `${m.unanswered_calls} call(s) · ${new Date(m.updated_at * 1000).toLocaleTimeString()}`, m.caller));
+  $("missed").replaceChildren(...(missed.length ? missed : [el("li", { class: "muted" }, "None")]));
+}
+
+async function dial(number) {
+  try { await api("POST", "/api/desk/dial", { number }); toast(`Calling you first, then ${number}`); }
+  catch (e) { toast(e.message, "error"); }
+}
+
+function onEvent(event) {
+  const d = event.data || {};
+  if (event.kind === "acd.agent_state" && d.agent_id === me) setState(d.new, 0);
+  else if (event.kind === "acd.offered" && (d.agent_ids || []).includes(me)) {
+    view.phase = "ringing"; view.wrapStarted = null; loadPop(d.contact_id);
+  } else if ((event.kind === "acd.offer_cancelled" || event.kind === "acd.offer_missed") && d.agent_id === me) {
+    if (view.phase === "ringing") { view.phase = "idle"; view.ringing = false; renderPop(null); }
+  } else if (event.kind === "acd.answered" && d.agent_id === me) { view.phase = "talking"; view.ringing = false; }
+  else if (event.kind === "acd.call_ended" && d.agent_id === me) {
+    view.phase = "wrapup"; view.callId = d.contact_id; view.wrapStarted = Date.now(); $("notes").focus();
+  } else if (event.kind === "softphone.incoming" && d.agent_id === me) { view.ringing = true; }
+  else if (event.kind === "softphone.ended" && d.agent_id === me) { view.ringing = false; }
+  else if (event.kind.startsWith("task.")) loadDesk().catch(() => {});
+  render();
+}
+
+async function act(path, body) {
+  try { return await api("POST", path, body); } catch (e) { toast(e.message, "error"); return null; }
+}
+
+$("answer").onclick = () => act("/api/softphone/answer");
+$("hangup").onclick = () => act("/api/desk/hangup");
+$("mute").onclick = async () => {
+  const on = $("mute").getAttribute("aria-pressed") !== "true";
+  if (await act("/api/softphone/mute", { on })) $("mute").setAttribute("aria-pressed", String(on));
+};
+$("hold").onclick = async () => {
+  const on = $("hold").getAttribute("aria-pressed") !== "true";
+  if (await act("/api/softphone/hold", { on })) $("hold").setAttribute("aria-pressed", String(on));
+};
+document.querySelectorAll(".key").forEach((b) => (b.onclick = () => act("/api/softphone/dtmf", { digit: b.dataset.key })));
+$("transfer").onsubmit = (e) => { e.preventDefault(); act("/api/desk/transfer", { to: $("transfer-to").value }); };
+$("presence").onchange = async () => {
+  const value = $("presence").value;
+  const body = value === "available" ? { ready: true } : { ready: false, reason: value.slice(6) };
+  try { await api("PUT", "/api/desk/presence", body); } catch (e) { toast(e.message, "error"); loadDesk(); }
+};
+$("ready").onclick = async () => {
+  try { await api("PUT", "/api/desk/presence", { ready: true }); view.phase = "idle"; renderPop(null); render(); }
+  catch (e) { toast(e.message, "error"); }
+};
+$("wrap-form").onsubmit = async (e) => {
+  e.preventDefault();
+  const at = $("next-action").value;
+  try {
+    await api("POST", `/api/calls/${encodeURIComponent(view.callId)}/wrapup`, {
+      disposition: $("disposition").value, notes: $("notes").value,
+      next_action_at: at ? new Date(at).getTime() / 1000 : null,
+    });
+    toast("Saved");
+    $("notes").value = ""; $("next-action").value = "";
+    loadDesk();
+  } catch (err) { toast(err.message, "error"); }
+};
+$("phone-toggle").onclick = async () => {
+  try { phone.on ? await phone.stop(api) : await phone.start(api); }
+  catch (e) { toast(`Browser phone: ${e.message}`, "error"); await phone.stop(api); }
+  phoneChanged(phone.pc?.connectionState || "closed");
+};
+
+document.addEventListener("keydown", (e) => {
+  if (e.ctrlKey && e.key === "Enter" && !$("wrap").hidden) { $("wrap-form").requestSubmit(); return; }
+  if (e.target.closest("input, textarea, select") || e.ctrlKey || e.metaKey || e.altKey) return;
+  const button = { a: "answer", h: "hangup", m: "mute", o: "hold", r: "ready" }[e.key.toLowerCase()];
+  if (button && !$(button).disabled && ($(button).offsetParent !== null)) { e.preventDefault(); $(button).click(); }
+});
+
+setInterval(() => {
+  $("state-time").textContent = duration((Date.now() - view.stateSince) / 1000);
+  if (view.wrapStarted) $("wrap-timer").textContent = duration((Date.now() - view.wrapStarted) / 1000);
+}, 1000);
+
+liveEvents("/api/events", onEvent, () => loadDesk().catch((e) => toast(e.message, "error")));
+render();
