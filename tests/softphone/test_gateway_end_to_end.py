@@ -1,0 +1,182 @@
+"""The browser softphone end to end, without a browser: a real `frontdesk serve`, a sipp
+caller talking (espeak-ng speech streamed by sipp; the second caller plays the g711a.pcap
+sip-tester ships), the gateway in this process, and an
+aiortc peer connection playing the agent's browser (a 700 Hz tone as its microphone).
+
+Checked: the agent is logged in by `start_session` (the call reaches the browser at all, with
+the caller's CRM name and number), the browser hears the whisper and then the caller, the
+caller hears the browser's tone (in the call recording's second channel: what the caller
+hears), hanging up in the browser sends BYE (sipp waits for it and fails without it), and
+after `end_session` a second call no longer rings the agent.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import importlib.util
+import random
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import numpy as np
+import pytest
+from browser_peer import BrowserPeer, ToneTrack, dominant_frequency, rms
+
+from frontdesk.config.loader import load_setup
+from frontdesk.crm.demo import DEMO_CALLERS
+from frontdesk.media.wav import read_wav
+from frontdesk.softphone.events import (
+    Answered,
+    Ended,
+    Incoming,
+    Registered,
+    SoftphoneEvent,
+    Unregistered,
+)
+from frontdesk.softphone.gateway import SoftphoneGateway
+
+PEERS = Path(__file__).parents[1] / "peers"
+sys.path.insert(0, str(PEERS))
+_spec = importlib.util.spec_from_file_location("peers_conftest", PEERS / "conftest.py")
+assert _spec is not None and _spec.loader is not None
+peers = sys.modules["peers_conftest"] = importlib.util.module_from_spec(_spec)
+_spec.loader.exec_module(peers)
+from live_company import write_company  # noqa: E402
+from sipp_caller import caller_scenario, play  # noqa: E402
+
+pytestmark = pytest.mark.peer
+TONE_HZ = 700.0
+
+
+@pytest.fixture
+def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
+    base = random.randrange(40000, 58000, 2)
+    monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 200}")
+    monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
+    company = write_company(tmp_path / "company", smtp_port=peers.free_port())
+    proc = peers.start_server(tmp_path, "--config", str(company))
+    proc.company_path = company
+    yield proc
+    assert proc.stop() == 0, proc.log()[-3000:]
+
+
+def _sipp(server: object, tmp_path: Path, number: str, body: str, we_hang_up: bool
+          ) -> subprocess.Popen[bytes]:  # fmt: skip
+    scenario = tmp_path / f"caller-{time.monotonic_ns()}.xml"
+    scenario.write_text(caller_scenario(body, caller=number, we_hang_up=we_hang_up))
+    command = ["sipp", f"{server.host}:{server.port}", "-i", "127.0.0.1",  # type: ignore[attr-defined]
+               "-p", str(peers.free_port()), "-sf", str(scenario), "-m", "1",
+               "-mi", "127.0.0.1", "-mp", str(peers.free_port() // 2 * 2), "-nostdin",
+               "-timeout", "40s", "-timeout_error"]  # fmt: skip
+    return subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT)  # fmt: skip
+
+
+def _speech(tmp_path: Path) -> Path:
+    """The caller talks (looped by sipp): espeak-ng speech as an A-law WAV."""
+    path = tmp_path / "speech.wav"
+    text = "Hello, I am calling about my parcel. It should have come yesterday, and it did not."
+    voice = subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "150", "--stdout", text],
+                           capture_output=True, check=True).stdout  # fmt: skip
+    subprocess.run(["sox", "-t", "wav", "-", "-r", "8000", "-c", "1", "-e", "a-law", str(path)],
+                   input=voice, check=True)  # fmt: skip
+    return path
+
+
+async def _wait_for(events: list[SoftphoneEvent], kind: type, timeout: float) -> SoftphoneEvent:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        for event in events:
+            if isinstance(event, kind):
+                return event
+        await asyncio.sleep(0.02)
+    raise AssertionError(f"no {kind.__name__} within {timeout} s; events: {events}")
+
+
+async def _wait_process(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, str]:
+    deadline = time.monotonic() + timeout
+    while proc.poll() is None and time.monotonic() < deadline:
+        await asyncio.sleep(0.1)
+    if proc.poll() is None:
+        proc.kill()
+    out = proc.communicate()[0].decode(errors="replace")
+    return proc.returncode, out
+
+
+def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up(
+    centre: object, tmp_path: Path
+) -> None:
+    server = centre
+    company = load_setup(server.company_path).company  # type: ignore[attr-defined]
+    speech = _speech(tmp_path)
+    events: list[SoftphoneEvent] = []
+    timeline: dict[str, float] = {}
+
+    async def scenario() -> None:
+        gateway = SoftphoneGateway(server.host, server.port, lambda: company, events.append)  # type: ignore[attr-defined]
+        browser = BrowserPeer(ToneTrack(TONE_HZ))
+        try:
+            answer = await gateway.start_session("alice", await browser.offer())
+            await browser.accept(answer)
+            await _wait_for(events, Registered, 5)
+            await asyncio.sleep(0.8)  # the contact centre logs agents in on its next tick
+            talking = f'  <nop><action><exec rtp_stream="{speech},-1,8"/></action></nop>\n'
+            caller = _sipp(server, tmp_path, DEMO_CALLERS["known_caller"], talking,
+                           we_hang_up=False)  # fmt: skip
+            incoming = await _wait_for(events, Incoming, 20)
+            assert isinstance(incoming, Incoming)
+            assert incoming.caller_name == "Susan Clark"
+            assert incoming.caller_number == DEMO_CALLERS["known_caller"]
+            assert incoming.headers["Call-ID"] == incoming.call_ref
+            timeline["answered"] = time.monotonic()
+            gateway.answer("alice", incoming.call_ref)
+            await _wait_for(events, Answered, 5)
+            [status] = gateway.sessions()
+            assert status.registered and status.calls[0].state == "TALKING"
+            connected = await asyncio.to_thread(server.wait_for_events, "call.connected", 1, 15)  # type: ignore[attr-defined]
+            assert connected, "the caller was never bridged to the browser"
+            timeline["connected"] = time.monotonic()
+            await asyncio.sleep(3.0)  # the caller's speech reaches the browser
+            timeline["hangup"] = time.monotonic()
+            gateway.hangup("alice", incoming.call_ref)
+            ended = await _wait_for(events, Ended, 5)
+            assert isinstance(ended, Ended) and ended.reason == "local_bye"
+            code, out = await _wait_process(caller, 20)
+            assert code == 0, out[-2000:] + server.log()[-3000:]  # type: ignore[attr-defined]
+
+            await gateway.end_session("alice")
+            assert any(isinstance(e, Unregistered) for e in events)
+            await asyncio.sleep(0.8)  # logged out on the next tick
+            rung = sum(isinstance(e, Incoming) for e in events)
+            second = _sipp(server, tmp_path, DEMO_CALLERS["delivery_today"],
+                           play("g711a.pcap", 4000), we_hang_up=True)  # fmt: skip
+            code, out = await _wait_process(second, 20)
+            assert code == 0, out[-2000:]
+            assert sum(isinstance(e, Incoming) for e in events) == rung
+        finally:
+            await gateway.close()
+            await browser.close()
+
+        whisper = browser.audio_between(timeline["answered"] + 0.3, timeline["connected"])
+        talk = browser.audio_between(timeline["connected"] + 0.5, timeline["hangup"])
+        before = browser.audio_between(timeline["answered"] - 2.0, timeline["answered"])
+        assert rms(before) < 50, "the browser hears something before the call is answered"
+        assert rms(whisper) > 300, f"no whisper heard (rms {rms(whisper):.0f})"
+        assert rms(talk) > 300, f"the caller's speech did not reach the browser ({rms(talk):.0f})"
+
+    asyncio.run(scenario())
+    offered = [e for e in server.events("acd.offered")]  # type: ignore[attr-defined]
+    assert [list(e.data["agent_ids"]) for e in offered] == [["alice"]]  # the second: nobody
+    recordings = server.wait_for_events("call.recording", 2, timeout=15)  # type: ignore[attr-defined]
+    connected = server.events("call.connected")[0]  # type: ignore[attr-defined]
+    [recording] = [r for r in recordings if r.call_id == connected.call_id]
+    audio = read_wav(str(recording.data["path"]))
+    heard = audio.samples[:, 1].astype(np.float64)  # what the caller heard
+    # The last 2 s before the browser hung up are the browser's tone, through the bridge.
+    end = len(heard) - int(0.3 * 8000)
+    tail = heard[end - 2 * 8000 : end]
+    assert abs(dominant_frequency(tail) - TONE_HZ) < 10, dominant_frequency(tail)
+    assert 0.08 < rms(tail) < 0.3, rms(tail)  # 8000/32768 peak: 0.17 rms, through G.711
