@@ -118,6 +118,8 @@ def start_frontdesk(data_dir: Path) -> Server:
         str(data_dir),
         "--log-level",
         "WARNING",
+        "--http-port",
+        "-1",
     ]
     return Server("frontdesk", command, "listening for SIP", port)
 

@@ -21,6 +21,7 @@ from frontdesk.store.eventlog import EventLog, StoredEvent, open_engine
 
 SCENARIOS = Path(__file__).parent / "scenarios"
 READY = re.compile(r"listening for SIP on udp\+tcp (\S+):(\d+)")
+WEB_READY = re.compile(r"web app on (http://\S+?)/?(?:\s|$)")
 
 
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
@@ -52,6 +53,17 @@ class ServerProcess:
     def log(self) -> str:
         return self.log_path.read_text()
 
+    @property
+    def http_url(self) -> str:
+        """The web app's base URL (the server picks a free port)."""
+        deadline = time.monotonic() + 10
+        while time.monotonic() < deadline:
+            match = WEB_READY.search(self.log())
+            if match:
+                return match.group(1)
+            time.sleep(0.05)
+        raise RuntimeError(f"the web app did not start:\n{self.log()}")
+
     def stop(self) -> int:
         try:
             if self.process.poll() is None:
@@ -79,6 +91,8 @@ def start_server(tmp_path: Path, *extra: str) -> ServerProcess:
             "0",
             "--data-dir",
             str(data_dir),
+            "--http-port",
+            "0",
             *extra,
         ],
         stdout=log_file,

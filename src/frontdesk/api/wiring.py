@@ -9,17 +9,27 @@ from __future__ import annotations
 
 import asyncio
 import logging
+import time
+from collections.abc import Iterator
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
+
+from sqlalchemy import func, select
 
 from frontdesk.accounts.store import AccountStore
 from frontdesk.accounts.throttle import LoginThrottle
 from frontdesk.api.app import create_app
+from frontdesk.api.board_feed import BoardFeed
+from frontdesk.api.board_shares import BoardShares
 from frontdesk.api.context import AppContext
 from frontdesk.api.http import HttpServer
 from frontdesk.api.hub import EventHub
 from frontdesk.api.routes.events import CallTeams
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.wrapups import WrapupStore
+from frontdesk.store.eventlog import EventLog, events_table
+from frontdesk.wallboard.board import Event, Wallboard
+from frontdesk.wallboard.days import day_of
 
 if TYPE_CHECKING:
     from frontdesk.server import Server
@@ -34,6 +44,7 @@ class WebSide:
         self.demo_password = demo_password
         self.context: AppContext | None = None
         self._http: HttpServer | None = None
+        self.board_feed: BoardFeed | None = None
 
     async def start(self) -> tuple[str, int]:
         server = self.server
@@ -57,12 +68,43 @@ class WebSide:
         )  # fmt: skip
         call_teams = CallTeams(context)
         hub.watch(call_teams)
+        board = Wallboard.from_company(server.switchboard.company)
+        await loop.run_in_executor(
+            None, board.replay, todays_events(server.event_log, server.switchboard.company.timezone)
+        )
+        hub.watch(lambda e: board.feed(e.at, e.kind, e.call_id, e.data))
+        self.board_feed = context.wallboard = BoardFeed(board, server.clock.wall)
+        self.board_feed.start()
         context.extras.update(presence=presence, call_teams=call_teams,
-                              login_throttle=LoginThrottle())  # fmt: skip
+                              login_throttle=LoginThrottle(),
+                              board_shares=BoardShares(server.db, server.clock.wall))  # fmt: skip
         self.context = context
         self._http = HttpServer(create_app(context), self.host, self.port)
         return await self._http.start()
 
     async def stop(self) -> None:
+        if self.board_feed is not None:
+            await self.board_feed.stop()
         if self._http is not None:
             await self._http.stop()
+
+
+def todays_events(log: EventLog, timezone: str) -> Iterator[Event]:
+    """The stored events of the board's current day, oldest first, for the replay at start.
+
+    Events are stored in time order, so the day's first one is found by bisecting on the
+    sequence number (the primary key) instead of scanning the whole log."""
+    start = day_of(time.time(), ZoneInfo(timezone)).start
+    with log.engine.connect() as conn:
+        last = conn.execute(select(func.max(events_table.c.seq))).scalar() or 0
+        low, high = 1, last + 1
+        while low < high:
+            mid = (low + high) // 2
+            at = conn.execute(select(events_table.c.at).where(events_table.c.seq >= mid)
+                              .order_by(events_table.c.seq).limit(1)).scalar()  # fmt: skip
+            if at is None or at >= start:
+                high = mid
+            else:
+                low = mid + 1
+    for event in log.read(after_seq=low - 1):
+        yield event.at, event.kind, event.call_id, event.data

@@ -96,6 +96,10 @@ class EventLog:
             listener(at, kind, call_id, data)
 
     @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    @property
     def pending(self) -> int:
         return len(self._pending)
 

@@ -90,3 +90,15 @@ def recordings(request: Request) -> Response:
 @router.get("/admin", response_class=HTMLResponse)
 def admin(request: Request) -> Response:
     return _page(request, "admin.html", "admin")
+
+
+@router.get("/board/shared/{token}", response_class=HTMLResponse)
+def shared_board(request: Request, token: str) -> Response:
+    """An office screen: no sign-in, the link's token is the key (checked by the stream)."""
+    context = _context(request)
+    if context.extras["board_shares"].resolve(token) is None:
+        return HTMLResponse("<h1>This wallboard link is unknown, expired or revoked.</h1>", 404)
+    return templates.TemplateResponse(request, "board.html", {
+        "company": context.company().name, "user": None, "csrf": None, "page": "board",
+        "shared_token": token,
+    })  # fmt: skip

@@ -1,0 +1,79 @@
+"""Pushes wallboard snapshots to every open wallboard, at most ten times a second.
+
+The wallboard model counts its changes (`version`); the feed looks every 100 ms and makes one
+snapshot when something changed, or once a second anyway because waits and times in state
+grow by themselves. Each subscriber keeps only the newest snapshot: a slow screen skips
+frames instead of queueing them.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+from collections.abc import Callable
+from typing import Any
+
+POLL_S = 0.1
+REFRESH_S = 1.0
+
+
+class Mailbox:
+    """Holds the latest snapshot for one screen."""
+
+    def __init__(self) -> None:
+        self._item: dict[str, Any] | None = None
+        self._ready = asyncio.Event()
+
+    def put(self, snapshot: dict[str, Any]) -> None:
+        self._item = snapshot
+        self._ready.set()
+
+    async def get(self) -> dict[str, Any]:
+        await self._ready.wait()
+        self._ready.clear()
+        assert self._item is not None
+        return self._item
+
+
+class BoardFeed:
+    def __init__(self, wallboard: Any, wall: Callable[[], float]) -> None:
+        self.wallboard = wallboard
+        self.wall = wall
+        self.mailboxes: set[Mailbox] = set()
+        self.latest: dict[str, Any] | None = None
+        self._task: asyncio.Task[None] | None = None
+
+    def current(self) -> dict[str, Any]:
+        snapshot: dict[str, Any] = self.wallboard.snapshot(self.wall())
+        self.latest = snapshot
+        return snapshot
+
+    def subscribe(self) -> Mailbox:
+        box = Mailbox()
+        box.put(self.latest or self.current())
+        self.mailboxes.add(box)
+        return box
+
+    def unsubscribe(self, box: Mailbox) -> None:
+        self.mailboxes.discard(box)
+
+    def start(self) -> None:
+        self._task = asyncio.create_task(self._run())
+
+    async def stop(self) -> None:
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+
+    async def _run(self) -> None:
+        seen, last = -1, 0.0
+        while True:
+            await asyncio.sleep(POLL_S)
+            now = self.wall()
+            if not self.mailboxes or (self.wallboard.version == seen and now - last < REFRESH_S):
+                continue
+            seen, last = self.wallboard.version, now
+            snapshot = self.current()
+            for box in self.mailboxes:
+                box.put(snapshot)
