@@ -246,7 +246,10 @@ class Wallboard:
             entry = agents[agent_id] = board.view_json(view, now, long, today.agent_today(agent_id))
             state = entry["state"]
             for team in view.teams or ("",):
-                states.setdefault(team, _zero_states())[state] += 1
+                counts = states.get(team)
+                if counts is None:
+                    counts = states[team] = _zero_states()
+                counts[state] += 1
             call = entry["current_call"]
             if call is not None and call["long"]:
                 long_calls[call["queue"]] = long_calls.get(call["queue"], 0) + 1
@@ -296,5 +299,8 @@ class Wallboard:
         }
 
 
+_STATE_NAMES = tuple(state.value for state in AgentState)
+
+
 def _zero_states() -> dict[str, int]:
-    return {state.value: 0 for state in AgentState}
+    return dict.fromkeys(_STATE_NAMES, 0)
