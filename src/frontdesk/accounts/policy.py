@@ -133,6 +133,7 @@ EVENT_SCOPES: tuple[tuple[str, Action], ...] = (
     ("acd.", Action.VIEW_CALL),
     ("call.", Action.VIEW_CALL),
     ("leg.", Action.VIEW_CALL),
+    ("softphone.", Action.VIEW_CALL),  # a browser phone's ringing and hang-ups: its agent's
     ("task.", Action.VIEW_TEAM_WORK),
     ("trunk.", Action.VIEW_STATUS),
     ("endpoint.", Action.VIEW_STATUS),
