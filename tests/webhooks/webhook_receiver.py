@@ -21,7 +21,8 @@ class Received:
     path: str
     headers: dict[str, str]
     body: bytes
-    at: float  # time.monotonic() when it arrived
+    started: float  # time.monotonic() when it arrived
+    at: float  # time.monotonic() when it was answered
 
 
 @dataclass
@@ -42,14 +43,15 @@ class Receiver:
             self.calls[path] = n + 1
             return answers[min(n, len(answers) - 1)]
 
-    def bodies(self, path: str) -> list[bytes]:
+    def of(self, path: str) -> list[Received]:
         with self.lock:
-            return [r.body for r in self.received if r.path == path]
+            return [r for r in self.received if r.path == path]
 
 
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         def do_POST(self) -> None:
+            started = time.monotonic()
             length = int(self.headers.get("Content-Length", "0"))
             body = self.rfile.read(length)
             answer = receiver.answer_for(self.path)
@@ -57,7 +59,9 @@ def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
                 time.sleep(answer[1])
                 answer = answer[2]
             with receiver.lock:
-                received = Received(self.path, dict(self.headers.items()), body, time.monotonic())
+                received = Received(
+                    self.path, dict(self.headers.items()), body, started, time.monotonic()
+                )
                 receiver.received.append(received)
             reply = b"" if 200 <= answer < 300 else f"scripted {answer}".encode()
             try:
