@@ -7,11 +7,14 @@ events with telephony's keys; expected values are the scripted times.
 from __future__ import annotations
 
 import json
+from typing import Any
 
+import pytest
 from wb_centre import Centre
 
 from frontdesk.acd import AgentSpec, Overflow, QueueConfig
-from frontdesk.wallboard import Wallboard, WallboardSettings
+from frontdesk.config.loader import load_demo_company
+from frontdesk.wallboard import Wallboard, WallboardError, WallboardSettings
 
 T0 = 1_717_401_600.0 + 9 * 3600  # 2024-06-03 09:00 UTC
 
@@ -173,3 +176,34 @@ def test_replaying_stored_events_gives_the_live_boards_picture() -> None:
     replayed.replay((at, kind, cid, json.loads(json.dumps(d))) for at, kind, cid, d in centre.log)
     assert replayed.snapshot(centre.now()) == live
     assert live["totals"]["waiting"] == 5 and live["totals"]["vip_waiting"] == 5
+
+
+def test_a_board_for_the_demo_company_file() -> None:
+    company = load_demo_company()
+    board = Wallboard.from_company(company)
+    snap = board.snapshot(T0)
+    assert snap["timezone"] == company.timezone
+    assert list(snap["queues"]) == [q.name for q in company.queues]
+    for queue in company.queues:
+        entry = snap["queues"][queue.name]
+        assert (entry["team"], entry["target_s"]) == (queue.team, queue.target_answer_s)
+        assert entry["today"]["target_s"] == queue.target_answer_s
+    assert {a: e["name"] for a, e in snap["agents"].items()} == {
+        a.id: a.name for a in company.agents
+    }
+    with pytest.raises(WallboardError, match="time zone"):
+        Wallboard(WallboardSettings(), "Mars/Olympus", {}, {})
+
+
+@pytest.mark.parametrize(
+    "make",
+    [
+        lambda: WallboardSettings(long_call_percentile=100.0),
+        lambda: WallboardSettings(at_risk_within_s=-1.0),
+        lambda: WallboardSettings(long_call_min_samples=50, talk_history_size=40),
+        lambda: Wallboard(WallboardSettings(), "UTC", {}, {}, targets={"sales": -5.0}),
+    ],
+)
+def test_settings_that_cannot_work_are_refused(make: Any) -> None:
+    with pytest.raises(WallboardError):
+        make()
