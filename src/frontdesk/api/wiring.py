@@ -25,8 +25,10 @@ from frontdesk.api.context import AppContext
 from frontdesk.api.http import HttpServer
 from frontdesk.api.hub import EventHub
 from frontdesk.api.routes.events import CallTeams
+from frontdesk.api.softphones import Softphones
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.wrapups import WrapupStore
+from frontdesk.softphone.gateway import SoftphoneGateway
 from frontdesk.store.eventlog import EventLog, events_table
 from frontdesk.wallboard.board import Event, Wallboard
 from frontdesk.wallboard.days import day_of
@@ -78,11 +80,18 @@ class WebSide:
         context.extras.update(presence=presence, call_teams=call_teams,
                               login_throttle=LoginThrottle(),
                               board_shares=BoardShares(server.db, server.clock.wall))  # fmt: skip
+        phones = context.softphones = Softphones(server.event_log.append, server.clock.wall)
+        sip_host, sip_port = server.bound[0]
+        phones.gateway = SoftphoneGateway(sip_host, sip_port, lambda: server.switchboard.company,
+                                          phones.on_event)  # fmt: skip
         self.context = context
         self._http = HttpServer(create_app(context), self.host, self.port)
         return await self._http.start()
 
     async def stop(self) -> None:
+        phones = self.context.softphones if self.context is not None else None
+        if phones is not None and phones.gateway is not None:
+            await phones.gateway.close()
         if self.board_feed is not None:
             await self.board_feed.stop()
         if self._http is not None:

@@ -18,6 +18,7 @@ from frontdesk.accounts import policy
 from frontdesk.accounts.model import Principal
 from frontdesk.api.context import AppContext
 from frontdesk.api.hub import EventHub, LiveEvent
+from frontdesk.config import Company
 from frontdesk.api.security import principal_of
 
 router = APIRouter(tags=["events"])
@@ -48,12 +49,20 @@ class CallTeams:
         if event.kind == "acd.closed" and event.call_id:
             self._teams.pop(event.call_id, None)
 
+    def company(self) -> Company:
+        return self._context.company()
+
     def of(self, call_id: str | None) -> str | None:
         return self._teams.get(call_id) if call_id else None
 
 
 def visible(who: Principal, event: LiveEvent, teams: CallTeams) -> bool:
-    return policy.visible_event(who, event.kind, event.data, teams.of(event.call_id))
+    agent_teams: tuple[str, ...] = ()
+    if event.kind == "acd.agent_state":
+        agent = teams.company().agent(str(event.data.get("agent_id")))
+        agent_teams = agent.teams if agent is not None else ()
+    return policy.visible_event(who, event.kind, event.data, teams.of(event.call_id),
+                                agent_teams=agent_teams)  # fmt: skip
 
 
 @router.websocket("/api/events")
