@@ -74,9 +74,12 @@ def test_refusals_exit_2_and_change_nothing(
     config = ["--config", str(DEMO_COMPANY)]
     assert run(["user", "add", "bob", "--role", "agent", "--agent-id", "zed", *config, *data]) == 2
     assert "the agent 'zed' is not in the company file" in capsys.readouterr().err
+    assert run(["user", "add", "ok", "--role", "admin", *data], PASSWORD + "\n") == 0
+    assert run(["user", "add", "OK", "--role", "admin", *data], "") == 2  # no password asked
+    assert "the username 'ok' is taken" in capsys.readouterr().err
     assert run(["user", "passwd", "nobody", *data]) == 2
     assert "there is no user 'nobody'" in capsys.readouterr().err
-    assert _store(data).list_users() == []
+    assert [u.username for u in _store(data).list_users()] == ["ok"]
     with pytest.raises(SystemExit):
         run(["user", "add", "bob", "--role", "boss", *data])
 
@@ -130,3 +133,24 @@ def test_a_real_process_reads_the_password_from_a_pipe(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr
     assert PASSWORD not in done.stdout + done.stderr
     assert _store(["--data-dir", str(tmp_path)]).authenticate("sue", PASSWORD).username == "sue"
+
+
+class Terminal(io.StringIO):
+    def isatty(self) -> bool:
+        return True
+
+
+def test_on_a_terminal_the_password_is_asked_twice(
+    data: list[str], monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    typed = iter([PASSWORD, PASSWORD + "x", PASSWORD, PASSWORD])
+    monkeypatch.setattr("getpass.getpass", lambda prompt="": next(typed))
+    monkeypatch.setattr(sys, "stdin", Terminal())
+    add = ["user", "add", "sue", "--role", "supervisor", *data]
+    parser = argparse.ArgumentParser(prog="frontdesk")
+    register(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(add)
+    assert args.func(args) == 2
+    assert "the two passwords differ" in capsys.readouterr().err
+    assert args.func(args) == 0
+    assert _store(data).authenticate("sue", PASSWORD).username == "sue"

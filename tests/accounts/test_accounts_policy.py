@@ -172,6 +172,7 @@ EVENT_CASES = [
     ("task.created", {"task": 3}, "billing", {}, {"root", "bea", "dan"}),
     ("trunk.down", {"trunk": "main"}, None, {}, {"root", "sue", "bea"}),
     ("endpoint.registered", {"extension": "1001"}, None, {}, {"root", "sue", "bea"}),
+    ("softphone.incoming", {"agent_id": "chloe"}, None, {}, {"root", "chloe"}),
     ("config.reloaded", {}, None, {}, {"root"}),
     ("server.started", {}, None, {}, {"root"}),
     ("something.new", {"agent_id": "alice"}, "parcels", {}, {"root"}),

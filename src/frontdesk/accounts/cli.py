@@ -17,8 +17,9 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from frontdesk.accounts import validate
 from frontdesk.accounts.demo import company_problems
-from frontdesk.accounts.errors import AccountsError
+from frontdesk.accounts.errors import AccountsError, UserExists
 from frontdesk.accounts.model import ApiToken, NewUser, Role, User
 from frontdesk.accounts.store import AccountStore
 from frontdesk.clock import SystemClock
@@ -113,6 +114,9 @@ def _run_add(store: AccountStore, args: argparse.Namespace) -> int:
         teams=tuple(args.team),
         agent_id=args.agent_id,
     )
+    new = validate.new_user(new)
+    if store.find_by_username(new.username) is not None:  # before asking for a password
+        raise UserExists(f"the username '{new.username}' is taken")
     if args.config:
         problems = company_problems(new, load_company(Path(args.config)))
         if problems:
