@@ -58,6 +58,10 @@ def test_counters_restart_at_local_midnight_after_a_23_hour_day() -> None:
     assert snap["agents"]["bob"]["state"] == "on-call"
     assert snap["agents"]["bob"]["current_call"]["call_id"] == "c2"
 
+    # occupancy counts from midnight: bob was available 10 s of the new day, then talking 60 s
+    centre.to(local(PARIS, 2024, 4, 1, 0, 1, 10))
+    assert centre.snapshot()["agents"]["bob"]["occupancy_today"] == 60.0 / 70.0
+
     centre.to(local(PARIS, 2024, 4, 1, 0, 5))
     centre.arrive("c3", "sales", "+333")
     centre.after(4.0)

@@ -19,6 +19,7 @@ from wb_centre import Centre, Event
 from wb_day import AGENTS, QUEUES, busy, finish
 
 from frontdesk.acd import AgentSpec
+from frontdesk.analytics.agent_time import AgentTime
 from frontdesk.analytics.derive import derive_calls
 from frontdesk.analytics.metrics import MetricSettings, Tally, figures
 from frontdesk.planning.metrics import SLDefinition
@@ -116,11 +117,21 @@ def test_figures_after_the_day_equal_analytics_in_batch(seed: int) -> None:
         settings = MetricSettings(target_s=queue.target_answer_time)
         batch = figures(Tally(settings).add_all(r for r in records if r.queue == queue.name))
         assert snap["queues"][queue.name]["today"] == batch
-    assert snap["totals"]["today"] == figures(Tally(MetricSettings()).add_all(records))
+    day = snap["day"]
+    agent_time = AgentTime(day["start"], day["end"]).feed_all(
+        (e[0], e[1], e[3]) for e in centre.log
+    )
+    agent_time.close(centre.now())
+    total = figures(Tally(MetricSettings()).add_all(records), agent_time.occupancy())
+    # the board counts time up to the latest event's `at`, stored to the millisecond
+    live_total = dict(snap["totals"]["today"])
+    assert math.isclose(live_total.pop("occupancy"), total.pop("occupancy"), abs_tol=1e-6)
+    assert live_total == total
     for agent in AGENTS:
         mine = figures(Tally(MetricSettings()).add_all(r for r in records if r.agent == agent.id))
         entry = snap["agents"][agent.id]
         assert (entry["handled_today"], entry["aht_s_today"]) == (mine["handled"], mine["aht_s"])
+        assert math.isclose(entry["occupancy_today"], agent_time.occupancy(agent.id), abs_tol=1e-6)
     assert sum(snap["queues"][q.name]["today"]["callbacks"] for q in QUEUES) > 0
 
 

@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping, Sequence
 from typing import Any
 
 from frontdesk.acd.states import AgentState
+from frontdesk.analytics.agent_time import AgentTime
 from frontdesk.analytics.derive import CallDeriver
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.records import CallOutcome, CallRecord
@@ -70,6 +71,8 @@ class Wallboard:
         self._deriver = CallDeriver({a: teams[0] for a, (_, teams) in agents.items() if teams})
         self._day: LocalDay | None = None
         self._day_end = -math.inf
+        self._latest = -math.inf  # the latest event time seen
+        self._agent_time = AgentTime()
         self._voicemail_messages = 0
         self._today = DayTallies(settings.metrics, targets or {})
         self._lines = LineBoard()
@@ -95,7 +98,7 @@ class Wallboard:
     def _handler_table(self) -> dict[str, tuple[Handler, ...]]:
         lines, agents = self._lines, self._agents
         return {
-            "acd.agent_state": (agents.state_changed,),
+            "acd.agent_state": (self._agent_state, agents.state_changed),
             "acd.offered": (agents.offered,),
             "acd.queued": (lines.queued,),
             "acd.answered": (lines.left_line, agents.answered),
@@ -125,6 +128,8 @@ class Wallboard:
         """Takes one event, in event-log order."""
         if at >= self._day_end:
             self._roll(at)
+        if at > self._latest:
+            self._latest = at
         record = self._deriver.feed(at, kind, call_id, data)
         if record is not None:
             self._finished(record)
@@ -164,7 +169,15 @@ class Wallboard:
         self._day, self._day_end = day, day.end
         self._today.reset()
         self._voicemail_messages = 0
+        # occupancy counts from midnight; states going on at midnight carry over
+        self._agent_time = AgentTime(day.start, day.end)
+        for agent_id, view in self._agents.agents.items():
+            if view.since is not None:
+                self._agent_time.state(day.start, agent_id, view.state.value)
         self.version += 1
+
+    def _agent_state(self, at: float, _call_id: str | None, data: Mapping[str, Any]) -> None:
+        self._agent_time.state(at, str(data.get("agent_id")), str(data.get("new")))
 
     def _voicemail_left(self, at: float, _call_id: str | None, _data: Mapping[str, Any]) -> None:
         if self._day is not None and self._day.holds(at):
@@ -182,6 +195,8 @@ class Wallboard:
             self._roll(now)
         day = self._day
         assert day is not None
+        # time in states counted up to now (or the latest event, if a snapshot lags the feed)
+        self._agent_time.close(max(now, self._latest))
         in_progress: dict[str, list[CallRecord]] = {}
         for record in self._deriver.open_records():
             if record.outcome is not _OPEN and day.holds(record.offered_at):
@@ -244,6 +259,7 @@ class Wallboard:
         board, today, long = self._agents, self._today, self._long
         for agent_id, view in board.agents.items():
             entry = agents[agent_id] = board.view_json(view, now, long, today.agent_today(agent_id))
+            entry["occupancy_today"] = self._agent_time.occupancy(agent_id)
             state = entry["state"]
             for team in view.teams or ("",):
                 counts = states.get(team)
@@ -283,7 +299,7 @@ class Wallboard:
             "long_calls": total("long_calls"),
             "agents": counts,
             "voicemail_messages_today": self._voicemail_messages,
-            "today": self._today.total_figures(in_progress),
+            "today": self._today.total_figures(in_progress, self._agent_time.occupancy()),
         }
 
     def _settings_json(self) -> dict[str, Any]:

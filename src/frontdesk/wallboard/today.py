@@ -71,8 +71,10 @@ class DayTallies:
         finished = self.queues.get(queue) or Tally(settings)
         return _with_progress(finished, in_progress)
 
-    def total_figures(self, in_progress: Iterable[CallRecord]) -> dict[str, Any]:
-        return _with_progress(self.total, in_progress)
+    def total_figures(
+        self, in_progress: Iterable[CallRecord], occupancy: float | None
+    ) -> dict[str, Any]:
+        return _with_progress(self.total, in_progress, occupancy)
 
     def agent_today(self, agent: str) -> tuple[int, float | None]:
         """Calls the agent handled today and finished, and their average handle time."""
@@ -88,12 +90,14 @@ class DayTallies:
         return found
 
 
-def _with_progress(finished: Tally, in_progress: Iterable[CallRecord]) -> dict[str, Any]:
+def _with_progress(
+    finished: Tally, in_progress: Iterable[CallRecord], occupancy: float | None = None
+) -> dict[str, Any]:
     """Figures of finished plus in-progress calls; handle times of finished calls only."""
     merged = Tally(finished.settings)
     merged.merge(finished)
     merged.add_all(in_progress)
-    result = figures(merged)
+    result = figures(merged, occupancy)
     done = figures(finished)
     for name in HANDLE_FIELDS:
         result[name] = done[name]
