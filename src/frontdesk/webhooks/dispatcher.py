@@ -37,6 +37,7 @@ from frontdesk.webhooks.store import WebhookStore
 log = logging.getLogger("frontdesk.webhooks")
 ERROR_BODY_BYTES = 300
 READ_AT_MOST = 64 * 1024
+COOL_DOWN_S = 5.0
 
 
 class WebhookDispatcher:
@@ -68,6 +69,8 @@ class WebhookDispatcher:
         self._timeout_s = timeout_s
         self._idle_check_s = idle_check_s
         self._in_flight: dict[str, tuple[int, asyncio.Task[None]]] = {}
+        self._capacity: dict[int, int] = {}  # free slots per enabled endpoint, last look
+        self._cooling: set[str] = set()
         self._wake = asyncio.Event()
         self._runner: asyncio.Task[None] | None = None
         self._stopping = False
@@ -125,9 +128,12 @@ class WebhookDispatcher:
                 await asyncio.wait_for(self._wake.wait(), timeout=wait)
 
     async def _until_next_due(self) -> float:
+        """Seconds until a delivery that could start is due. Endpoints at their limit, and
+        deliveries under way, are left out: a finishing attempt wakes the loop anyway."""
         if len(self._in_flight) >= self._max_in_flight:
-            return self._idle_check_s  # a finishing attempt wakes the loop
-        due_at = await asyncio.to_thread(self._store.next_due_at)
+            return self._idle_check_s
+        room = [sub_id for sub_id, free in self._capacity.items() if free > 0]
+        due_at = await asyncio.to_thread(self._store.next_due_at, room, self._unavailable())
         if due_at is None:
             return self._idle_check_s
         return min(max(due_at - self._clock.wall(), 0.0), self._idle_check_s)
@@ -139,13 +145,24 @@ class WebhookDispatcher:
         busy = Counter(sub_id for sub_id, _ in self._in_flight.values())
         subs = await asyncio.to_thread(self._store.subscriptions)
         capacity = {s.id: self._per_subscription - busy[s.id] for s in subs if s.enabled}
-        due = await asyncio.to_thread(self._store.due, capacity, set(self._in_flight))
+        due = await asyncio.to_thread(self._store.due, capacity, self._unavailable())
         started = []
         for item in _round_robin(due)[:free]:
             task = asyncio.create_task(self._deliver(item), name=f"webhook-{item.delivery.id}")
             self._in_flight[item.delivery.id] = (item.delivery.subscription_id, task)
+            capacity[item.delivery.subscription_id] -= 1
             started.append(task)
+        self._capacity = capacity
         return started
+
+    def _unavailable(self) -> set[str]:
+        return set(self._in_flight) | self._cooling
+
+    def _cool(self, delivery_id: str) -> None:
+        """Keeps a delivery whose outcome could not be stored from being sent again at once."""
+        self._cooling.add(delivery_id)
+        loop = asyncio.get_running_loop()
+        loop.call_later(COOL_DOWN_S, self._cooling.discard, delivery_id)
 
     async def _deliver(self, item: DueDelivery) -> None:
         delivery_id = item.delivery.id
@@ -163,6 +180,7 @@ class WebhookDispatcher:
                 log.info("webhook delivery %s: %s", delivery_id, done.last_error)
         except Exception:
             log.exception("webhook delivery %s could not be recorded", delivery_id)
+            self._cool(delivery_id)
         finally:
             del self._in_flight[delivery_id]
             self._wake.set()

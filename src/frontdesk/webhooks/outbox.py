@@ -86,13 +86,20 @@ def due(
     return out
 
 
-def next_due_at(conn: Connection) -> float | None:
-    """When the earliest pending delivery of an enabled subscription is due."""
+def next_due_at(
+    conn: Connection, subscription_ids: Collection[int], busy: Collection[str]
+) -> float | None:
+    """When the earliest pending delivery of these subscriptions, other than `busy`, is due."""
+    if not subscription_ids:
+        return None
     query = (
         select(func.min(deliveries.c.next_attempt_at))
         .join(subscriptions, subscriptions.c.id == deliveries.c.subscription_id)
         .where(deliveries.c.status == PENDING, subscriptions.c.enabled.is_(True))
+        .where(deliveries.c.subscription_id.in_(list(subscription_ids)))
     )
+    if busy:
+        query = query.where(deliveries.c.id.not_in(list(busy)))
     value = conn.execute(query).scalar_one_or_none()
     return float(value) if value is not None else None
 

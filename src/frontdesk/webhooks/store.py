@@ -213,8 +213,11 @@ class WebhookStore:
         now = self._clock.wall()
         return self.read(lambda conn: outbox.due(conn, now, capacity, busy))
 
-    def next_due_at(self) -> float | None:
-        return self.read(outbox.next_due_at)
+    def next_due_at(
+        self, subscription_ids: Collection[int], busy: Collection[str] = ()
+    ) -> float | None:
+        """When the next of these subscriptions' deliveries (other than `busy`) is due."""
+        return self.read(lambda conn: outbox.next_due_at(conn, subscription_ids, busy))
 
     def record_attempt(
         self, result: AttemptResult, policy: RetryPolicy, rng: random.Random
