@@ -101,8 +101,9 @@ class BrowserPeer:
                 await self._reader
 
 
-def rms(samples: NDArray[np.float64]) -> float:
-    return float(np.sqrt(np.mean(samples**2))) if len(samples) else 0.0
+def rms(samples: NDArray[np.float64] | NDArray[np.int16]) -> float:
+    values = np.asarray(samples, dtype=np.float64)
+    return float(np.sqrt(np.mean(values**2))) if len(values) else 0.0
 
 
 def dominant_frequency(samples: NDArray[np.float64], rate: int = 8000) -> float:

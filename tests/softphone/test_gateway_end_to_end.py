@@ -180,3 +180,43 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
     tail = heard[end - 2 * 8000 : end]
     assert abs(dominant_frequency(tail) - TONE_HZ) < 10, dominant_frequency(tail)
     assert 0.08 < rms(tail) < 0.3, rms(tail)  # 8000/32768 peak: 0.17 rms, through G.711
+
+
+def test_a_reload_keeps_the_login_and_a_browser_that_goes_away_logs_the_agent_out(
+    centre: object,
+) -> None:
+    server = centre
+    company = load_setup(server.company_path).company  # type: ignore[attr-defined]
+    events: list[SoftphoneEvent] = []
+
+    async def scenario() -> None:
+        gateway = SoftphoneGateway(server.host, server.port, lambda: company, events.append,  # type: ignore[attr-defined]
+                                   grace_s=1.0)  # fmt: skip
+        first, second = BrowserPeer(ToneTrack(TONE_HZ)), BrowserPeer(ToneTrack(TONE_HZ))
+        try:
+            await first.accept(await gateway.start_session("alice", await first.offer()))
+            await _wait_for(events, Registered, 5)
+            # A page reload: a new peer connection (PCMU this time) replaces the first one.
+            answer = await gateway.start_session("alice", await second.offer(prefer="PCMU"))
+            await second.accept(answer)
+            await first.close()
+            deadline = time.monotonic() + 5
+            while second.pc.connectionState != "connected" and time.monotonic() < deadline:
+                await asyncio.sleep(0.05)
+            [status] = gateway.sessions()
+            assert status.registered and status.codec == "PCMU" and status.browser == "connected"
+            await asyncio.sleep(1.5)  # longer than the grace: the first link's end is ignored
+            assert not any(isinstance(e, Unregistered) for e in events)
+            assert sum(isinstance(e, Registered) for e in events) == 1
+            await second.close()  # the browser goes away for good
+            gone = await _wait_for(events, Unregistered, 5)
+            assert isinstance(gone, Unregistered) and gone.reason == "browser_gone"
+            assert gateway.sessions() == []
+        finally:
+            await gateway.close()
+            await first.close()
+            await second.close()
+
+    asyncio.run(scenario())
+    registrations = server.wait_for_events("endpoint.registered", 2, timeout=5)  # type: ignore[attr-defined]
+    assert registrations[0].data["contacts"] == 1 and registrations[-1].data["contacts"] == 0

@@ -37,6 +37,7 @@ from frontdesk.softphone import SoftphoneError
 
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
 MAX_BACKLOG_S = 0.12  # browser audio waiting for the engine beyond this is dropped (oldest)
+DRAIN_EVERY = 50  # ticks (1 s): audio that never ran below a frame in that time is dropped
 _KEEP_AFTER_TRIM = 2 * FRAME_SAMPLES
 _TIME_BASE = fractions.Fraction(1, SAMPLE_RATE)
 _SILENCE: NDArray[np.int16] = np.zeros(FRAME_SAMPLES, dtype=np.int16)
@@ -83,6 +84,8 @@ class RtpBridge:
         self._resampler: AudioResampler | None = None
         self._resampler_key: tuple[str, str, int] | None = None
         self._marker = True
+        self._low = 0  # fewest samples queued at a tick since the last drain
+        self._ticks = 0
         self._out = bytearray(1500)
         self._pts = 0
         self._counts = dict.fromkeys(BridgeStats.__slots__, 0)
@@ -185,6 +188,7 @@ class RtpBridge:
             )
             self._counts["dtmf_packets"] += 1
         frame = self._take_frame()
+        self._drain()
         silent = frame is None or self.muted or self.held
         if not self._dtmf.active and not out:
             # During a key the audio is held back (RFC 4733 §2.5.1.1 lets the event replace
@@ -200,6 +204,17 @@ class RtpBridge:
             self._counts["to_engine_silent"] += silent
         self._timestamp = (self._timestamp + FRAME_SAMPLES) & 0xFFFFFFFF
         return out
+
+    def _drain(self) -> None:
+        """Keeps the browser-to-engine delay low: browser audio comes in bursts (aiortc's
+        jitter buffer), so the queue's level depends on where the first burst fell; whatever
+        stayed queued through a whole second is delay nobody needs, and goes."""
+        self._low = min(self._low, self._queued)
+        self._ticks += 1
+        if self._ticks % DRAIN_EVERY == 0:
+            if self._low > FRAME_SAMPLES:
+                self._trim(self._low - FRAME_SAMPLES // 2)
+            self._low = self._queued
 
     def _packet(self, pt: int, timestamp: int, payload: bytes, marker: bool) -> bytes:
         size = write_rtp(self._out, pt, self._sequence, timestamp, self.ssrc, payload, marker)
