@@ -186,3 +186,21 @@ def test_rtcp_other_payload_types_and_garbage_from_the_engine_are_ignored() -> N
     bridge.from_engine(bytes(RtpPacket(RtpHeader(8, 1, 160, 9), bytes(160))), 0.0)  # PCMA
     bridge.from_engine(b"\x00garbage", 0.0)
     assert bridge.stats.from_engine_packets == 0
+
+
+def test_audio_that_stays_queued_for_a_second_is_dropped_to_keep_the_delay_short() -> None:
+    bridge = RtpBridge()
+    bridge.connect(PCMU)
+    pts = 0
+    for _ in range(5):  # a burst: 100 ms arrive before the first tick
+        bridge.from_browser(browser_frame(tone(440, 48000, pts, 960, 8000), 48000, "mono", pts))
+        pts += 960
+    levels = []
+    for k in range(150):  # then one frame in, one frame out, every 20 ms
+        bridge.from_browser(browser_frame(tone(440, 48000, pts, 960, 8000), 48000, "mono", pts))
+        pts += 960
+        bridge.tick(k * 0.02)
+        levels.append(round(bridge.backlog_s * 8000))
+    assert min(levels[:40]) >= 4 * 160  # the burst is still there during the first second
+    assert max(levels[-40:]) <= 160 + 80  # then at most one frame and a half waits
+    assert bridge.stats.to_engine_silent == 0  # and the engine never ran dry for it

@@ -249,5 +249,10 @@ class RtpBridge:
         return frame
 
     @property
+    def backlog_s(self) -> float:
+        """Browser audio waiting for the engine, in seconds (the delay the queue adds)."""
+        return self._queued / SAMPLE_RATE
+
+    @property
     def stats(self) -> BridgeStats:
         return BridgeStats(**self._counts)
