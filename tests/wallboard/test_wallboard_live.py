@@ -207,3 +207,16 @@ def test_a_board_for_the_demo_company_file() -> None:
 def test_settings_that_cannot_work_are_refused(make: Any) -> None:
     with pytest.raises(WallboardError):
         make()
+
+
+def test_events_naming_no_agent_or_an_unknown_one() -> None:
+    board = Wallboard(WallboardSettings(), "UTC", {"sales": "sales"}, {"ann": ("Ann", ())})
+    board.feed(T0, "acd.agent_state", None, {"new": "available"})  # names no agent
+    board.feed(T0, "acd.call_ended", "c1", {"queue": "sales", "talk_time": 1.0})
+    board.feed(T0, "acd.agent_state", None, {"agent_id": "zoe", "old": "logged-out",
+                                             "new": "available", "trigger": "login",
+                                             "reason": "login"})  # fmt: skip
+    agents = board.snapshot(T0 + 5)["agents"]
+    assert list(agents) == ["ann", "zoe"]  # a new agent shows under its id
+    assert (agents["zoe"]["name"], agents["zoe"]["state"]) == ("zoe", "available")
+    assert agents["zoe"]["time_in_state_s"] == 5.0

@@ -70,7 +70,11 @@ class AgentBoard:
         }
         self._caller_of = caller_of
 
-    def agent(self, agent_id: Any) -> AgentView:
+    def agent(self, data: Mapping[str, Any]) -> AgentView | None:
+        """The agent an event names (`agent_id`), added if new; None if it names none."""
+        agent_id = data.get("agent_id")
+        if not agent_id:
+            return None
         key = str(agent_id)
         view = self.agents.get(key)
         if view is None:  # not in the company file (yet): shown under its id
@@ -85,9 +89,9 @@ class AgentBoard:
 
     def state_changed(self, at: float, _call_id: str | None, data: Mapping[str, Any]) -> None:
         state = _STATES.get(str(data.get("new")))
-        if state is None:
+        view = self.agent(data)
+        if state is None or view is None:
             return
-        view = self.agent(data.get("agent_id"))
         view.state, view.since, view.reason = state, at, str(data.get("reason") or "")
         if state is not _ON_CALL:
             view.call = None
@@ -99,28 +103,31 @@ class AgentBoard:
             return
         ringing = (call_id, str(data.get("queue", "")))
         for agent_id in data.get("agent_ids") or ():
-            self.agent(agent_id).ringing = ringing
+            view = self.agent({"agent_id": agent_id})
+            if view is not None:
+                view.ringing = ringing
 
     def answered(self, at: float, call_id: str | None, data: Mapping[str, Any]) -> None:
-        if call_id is not None:
-            view = self.agent(data.get("agent_id"))
+        view = self.agent(data)
+        if call_id is not None and view is not None:
             queue = str(data.get("queue", ""))
             view.call = CurrentCall(call_id, queue, self._caller_of(call_id), at, at, False)
 
     def callback_attempted(self, at: float, call_id: str | None, data: Mapping[str, Any]) -> None:
-        if call_id is not None:
-            view = self.agent(data.get("agent_id"))
+        view = self.agent(data)
+        if call_id is not None and view is not None:
             queue = str(data.get("queue", ""))
             view.call = CurrentCall(call_id, queue, self._caller_of(call_id), at, None, True)
 
     def callback_connected(self, at: float, call_id: str | None, data: Mapping[str, Any]) -> None:
-        call = self.agent(data.get("agent_id")).call
+        view = self.agent(data)
+        call = None if view is None else view.call
         if call is not None and call.call_id == call_id:
             call.talking_since = at
 
     def call_ended(self, _at: float, call_id: str | None, data: Mapping[str, Any]) -> None:
-        view = self.agent(data.get("agent_id"))
-        if view.call is not None and view.call.call_id == call_id:
+        view = self.agent(data)
+        if view is not None and view.call is not None and view.call.call_id == call_id:
             view.call = None
 
     def view_json(

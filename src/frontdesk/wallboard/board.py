@@ -177,7 +177,8 @@ class Wallboard:
         self.version += 1
 
     def _agent_state(self, at: float, _call_id: str | None, data: Mapping[str, Any]) -> None:
-        self._agent_time.state(at, str(data.get("agent_id")), str(data.get("new")))
+        if data.get("agent_id") and data.get("new"):
+            self._agent_time.state(at, str(data["agent_id"]), str(data["new"]))
 
     def _voicemail_left(self, at: float, _call_id: str | None, _data: Mapping[str, Any]) -> None:
         if self._day is not None and self._day.holds(at):
