@@ -16,6 +16,7 @@ from frontdesk.webhooks.filters import TeamMap
 from frontdesk.webhooks.model import AttemptRecord, Delivery, DeliveryStatus, Subscription
 from frontdesk.webhooks.pump import WebhookPump
 from frontdesk.webhooks.schedule import RetryPolicy
+from frontdesk.webhooks.service import Webhooks
 from frontdesk.webhooks.signing import sign, verify
 from frontdesk.webhooks.store import WebhookStore
 
@@ -37,6 +38,7 @@ __all__ = [
     "WebhookError",
     "WebhookPump",
     "WebhookStore",
+    "Webhooks",
     "sign",
     "verify",
 ]
