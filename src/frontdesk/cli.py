@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     check.add_argument("file")
     check.set_defaults(func=_cmd_check)
 
+    from frontdesk.accounts.cli import register as register_accounts
     from frontdesk.analytics.cli import register as register_analytics
     from frontdesk.crm.cli import register as register_crm
     from frontdesk.flows.cli import register as register_flows
@@ -62,6 +63,7 @@ def build_parser() -> argparse.ArgumentParser:
     register_crm(sub)
     register_planning(sub)
     register_analytics(sub)
+    register_accounts(sub)
     return parser
 
 

@@ -62,7 +62,7 @@ def scripted_log() -> list[Event]:
         (T0 + 300, "acd.queued", "c1", {"queue": "sales"}),
         (T0 + 340, "acd.callback_requested", "c1", {"wait": 40.0, "promised_at": T0 + 900}),
         (T0 + 950, "acd.callback_connected", "c1", {"agent_id": "ann"}),
-        (T0 + 950, "acd.closed", "c1", {"outcome": "callback_connected"}),
+        (T0 + 950, "acd.closed", "c1", {"outcome": "callback-connected"}),
         (T0 + 1010, "acd.call_ended", "c1", {"agent_id": "ann", "talk_time": 60.0, "wrap_up": 0}),
         (T0 + 400, "acd.queued", "v1", {"queue": "sales"}),
         (T0 + 500, "acd.voicemail", "v1", {"wait": 100.0}),

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 from wb_centre import Centre
 
 from frontdesk.acd import AgentSpec, ContactSpec, QueueConfig
@@ -115,12 +114,6 @@ def test_an_engine_promise_is_unknown_until_the_engine_clock_is_learned() -> Non
     assert sales(centre.snapshot())["callbacks_pending"] == 1
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="analytics/derive.py waits for acd.closed outcome 'callback_connected' but the engine"
-    " writes 'callback-connected' (ContactState value): a callback's record is complete before"
-    " acd.call_ended, so its talk and wrap-up are lost. Remove this mark with the fix.",
-)
 def test_a_callbacks_talk_counts_in_the_agents_handle_time() -> None:
     queue = QueueConfig("sales", ring_timeout=None, wrap_up=10.0)
     centre = Centre(T0, [queue], [AgentSpec("ann", ("sales",))], settings=SETTINGS)

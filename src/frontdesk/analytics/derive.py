@@ -33,7 +33,8 @@ _ACD_OUTCOMES = {
     "acd.rejected": CallOutcome.REJECTED,
     "acd.callback_requested": CallOutcome.CALLBACK,
 }
-_TALKING_CLOSES = frozenset({"answered", "callback_connected"})
+# acd.closed outcomes after which the agent is still talking (ContactState values)
+_TALKING_CLOSES = frozenset({"answered", "callback-connected"})
 
 
 @dataclass(slots=True)

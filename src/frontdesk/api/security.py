@@ -1,8 +1,9 @@
 """Who is asking: session cookies (browsers) and API tokens (integrations), CSRF, roles.
 
-A browser signs in and gets the `fd_session` cookie (HttpOnly, SameSite=Strict, Secure behind
-https); every state-changing request from it must also carry the session's CSRF token in the
-`X-CSRF-Token` header, which pages read from their `<meta name="csrf-token">`. Integrations send
+A browser signs in and gets the `fd_session` cookie (HttpOnly; SameSite=Lax, so that links in
+e-mails open signed in; Secure behind https); every state-changing request from it must also
+carry the session's CSRF token in the `X-CSRF-Token` header, which pages read from their
+`<meta name="csrf-token">`. Integrations send
 `Authorization: Bearer fdk_...` instead and need no CSRF token, since a browser never attaches
 that header on its own. What each role may see is decided in `frontdesk.accounts.policy`.
 """

@@ -34,6 +34,7 @@ from frontdesk.telephony.queue_wait import QueueWait
 from frontdesk.telephony.queues import queue_config
 from frontdesk.telephony.services import Services
 
+_ENGINE_TIMES = ("entered_at", "promised_at")  # fields of engine events holding instants
 log = logging.getLogger("frontdesk.calls")
 TICK_S = 0.25
 
@@ -350,4 +351,8 @@ class ContactCentre:
         offset = s.clock.wall() - s.clock.now()
         for event in self.engine.drain_events():
             kind, call_id, data = event.to_record()
+            # The engine's times are on its monotonic clock; the log speaks wall-clock time.
+            for key in _ENGINE_TIMES:
+                if isinstance(data.get(key), float | int):
+                    data[key] = round(data[key] + offset, 3)
             s.log.append(round(event.at + offset, 3), kind, call_id, **data)

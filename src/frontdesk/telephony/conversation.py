@@ -101,6 +101,11 @@ class InboundCall:
         s.log.append(s.clock.wall(), "call.flow_started", self.call_id, flow=flow.name,
                      caller=self.caller or self.caller_raw, known=bool(self.crm),
                      language=self.run.language)  # fmt: skip
+        crm = self.crm
+        s.log.append(s.clock.wall(), "call.attributes", self.call_id,
+                     name=crm.get("name"), vip=bool(crm.get("vip")), tier=crm.get("tier"),
+                     open_case=bool(crm.get("cases")), known=bool(crm),
+                     language=self.run.language, country=self.country)  # fmt: skip
         notice = s.company.recording_notice
         if s.company.recording == "all":
             self.start_recording()

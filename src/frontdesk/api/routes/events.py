@@ -18,8 +18,8 @@ from frontdesk.accounts import policy
 from frontdesk.accounts.model import Principal
 from frontdesk.api.context import AppContext
 from frontdesk.api.hub import EventHub, LiveEvent
-from frontdesk.config import Company
 from frontdesk.api.security import principal_of
+from frontdesk.config import Company
 
 router = APIRouter(tags=["events"])
 BATCH = 256

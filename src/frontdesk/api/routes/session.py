@@ -47,7 +47,6 @@ async def sign_in(
     now = context.clock.now()
     verdict = throttle.admit(body.username, address, now)
     if not verdict.allowed:
-        context.accounts.record_login_failure(body.username, address, "throttled")
         raise ApiError(429, "login_throttled", "Too many failed sign-ins; try again later.",
                        retry_after_s=int(verdict.retry_after) + 1)  # fmt: skip
     loop = asyncio.get_running_loop()
@@ -60,7 +59,7 @@ async def sign_in(
         raise ApiError(401, "bad_credentials", "The username or the password is wrong.") from exc
     throttle.succeeded(body.username, address, now)
     opened = context.accounts.create_session(user.id, source=address)
-    response.set_cookie(COOKIE, opened.token, httponly=True, samesite="strict", path="/",
+    response.set_cookie(COOKIE, opened.token, httponly=True, samesite="lax", path="/",
                         secure=context.secure_cookies)  # fmt: skip
     return describe(opened.session.principal, opened.session.csrf_token)
 
