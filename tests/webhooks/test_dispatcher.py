@@ -210,7 +210,8 @@ def test_a_slow_endpoint_does_not_hold_up_the_others(store: WebhookStore, log: E
         asyncio.run(go())
     slow, fast = receiver.of("/slow"), receiver.of("/fast")
     assert max(r.at for r in fast) < min(r.at for r in slow)  # all six before the first slow
-    most = max(sum(1 for o in slow if o.started < r.at and r.started < o.at) for r in slow)
+    # The most requests under way at once: counted at each request's arrival.
+    most = max(sum(1 for o in slow if o.started <= r.started < o.at) for r in slow)
     assert most == 2  # never more than per_subscription at once at the slow endpoint
 
 

@@ -14,6 +14,7 @@ dispatcher is woken on its own loop.
 from __future__ import annotations
 
 import asyncio
+import logging
 
 from sqlalchemy import Engine
 
@@ -25,6 +26,8 @@ from frontdesk.webhooks.filters import TeamMap
 from frontdesk.webhooks.pump import WebhookPump
 from frontdesk.webhooks.schedule import RetryPolicy
 from frontdesk.webhooks.store import WebhookStore
+
+log = logging.getLogger("frontdesk.webhooks")
 
 
 class Webhooks:
@@ -55,8 +58,15 @@ class Webhooks:
         await self.dispatcher.start()
 
     def after_flush(self) -> int:
-        """Pumps new events into the outbox; returns how many deliveries were queued."""
-        queued = self.pump.pump()
+        """Pumps new events into the outbox; returns how many deliveries were queued.
+
+        Never raises: a failure is logged, and the next call hands over what this one could
+        not (the cursors did not move), so webhooks cannot stop the event log's flushing."""
+        try:
+            queued = self.pump.pump()
+        except Exception:
+            log.exception("webhook pump failed; the next flush tries again")
+            return 0
         loop = self._loop
         if queued and loop is not None and not loop.is_closed():
             loop.call_soon_threadsafe(self.dispatcher.wake)
