@@ -7,7 +7,8 @@ Checked: the agent is logged in by `start_session` (the call reaches the browser
 the caller's CRM name and number), the browser hears the whisper and then the caller, the
 caller hears the browser's tone (in the call recording's second channel: what the caller
 hears), hanging up in the browser sends BYE (sipp waits for it and fails without it), and
-after `end_session` a second call no longer rings the agent.
+after `end_session` a second call no longer rings the agent. A key pressed in the browser
+reaches the server's media engine as an RFC 4733 event on the agent's leg (`call.dtmf`).
 """
 
 from __future__ import annotations
@@ -114,6 +115,7 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
     speech = _speech(tmp_path)
     events: list[SoftphoneEvent] = []
     timeline: dict[str, float] = {}
+    timeline_refs: dict[str, str] = {}
 
     async def scenario() -> None:
         gateway = SoftphoneGateway(server.host, server.port, lambda: company, events.append)  # type: ignore[attr-defined]
@@ -132,6 +134,7 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
             assert incoming.caller_number == DEMO_CALLERS["known_caller"]
             assert incoming.headers["Call-ID"] == incoming.call_ref
             timeline["answered"] = time.monotonic()
+            timeline_refs["leg"] = incoming.call_ref
             gateway.answer("alice", incoming.call_ref)
             await _wait_for(events, Answered, 5)
             [status] = gateway.sessions()
@@ -139,8 +142,10 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
             connected = await asyncio.to_thread(server.wait_for_events, "call.connected", 1, 15)  # type: ignore[attr-defined]
             assert connected, "the caller was never bridged to the browser"
             timeline["connected"] = time.monotonic()
+            gateway.send_dtmf("alice", "5")  # a key pressed in the browser
             await asyncio.sleep(3.0)  # the caller's speech reaches the browser
             timeline["hangup"] = time.monotonic()
+            media_at_hangup = gateway.sessions()[0].media
             gateway.hangup("alice", incoming.call_ref)
             ended = await _wait_for(events, Ended, 5)
             assert isinstance(ended, Ended) and ended.reason == "local_bye"
@@ -165,9 +170,16 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
         before = browser.audio_between(timeline["answered"] - 2.0, timeline["answered"])
         assert rms(before) < 50, "the browser hears something before the call is answered"
         assert rms(whisper) > 300, f"no whisper heard (rms {rms(whisper):.0f})"
-        assert rms(talk) > 300, f"the caller's speech did not reach the browser ({rms(talk):.0f})"
+        loudest = max((rms(talk[i : i + 4000]) for i in range(0, len(talk), 4000)), default=0.0)
+        assert loudest > 300, (
+            f"the caller's speech did not reach the browser: {len(talk)} samples heard in "
+            f"{timeline['hangup'] - timeline['connected'] - 0.5:.1f} s, loudest 0.5 s at "
+            f"rms {loudest:.0f}; bridge {media_at_hangup}"
+        )
 
     asyncio.run(scenario())
+    keys = [e for e in server.events("call.dtmf") if e.call_id == timeline_refs["leg"]]  # type: ignore[attr-defined]
+    assert [k.data["digit"] for k in keys] == ["5"], server.events("call.dtmf")  # type: ignore[attr-defined]
     offered = [e for e in server.events("acd.offered")]  # type: ignore[attr-defined]
     assert [list(e.data["agent_ids"]) for e in offered] == [["alice"]]  # the second: nobody
     recordings = server.wait_for_events("call.recording", 2, timeout=15)  # type: ignore[attr-defined]
