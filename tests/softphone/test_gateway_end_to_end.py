@@ -14,10 +14,6 @@ reaches the server's media engine as an RFC 4733 event on the agent's leg (`call
 from __future__ import annotations
 
 import asyncio
-import importlib.util
-import random
-import subprocess
-import sys
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -25,6 +21,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 from browser_peer import BrowserPeer, ToneTrack, dominant_frequency, rms
+from e2e_support import play, sipp, speech, start_centre, wait_for, wait_process
 
 from frontdesk.config.loader import load_setup
 from frontdesk.crm.demo import DEMO_CALLERS
@@ -39,72 +36,15 @@ from frontdesk.softphone.events import (
 )
 from frontdesk.softphone.gateway import SoftphoneGateway
 
-PEERS = Path(__file__).parents[1] / "peers"
-sys.path.insert(0, str(PEERS))
-_spec = importlib.util.spec_from_file_location("peers_conftest", PEERS / "conftest.py")
-assert _spec is not None and _spec.loader is not None
-peers = sys.modules["peers_conftest"] = importlib.util.module_from_spec(_spec)
-_spec.loader.exec_module(peers)
-from live_company import write_company  # noqa: E402
-from sipp_caller import caller_scenario, play  # noqa: E402
-
 pytestmark = pytest.mark.peer
 TONE_HZ = 700.0
 
 
 @pytest.fixture
 def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[object]:
-    base = random.randrange(40000, 58000, 2)
-    monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 200}")
-    monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
-    company = write_company(tmp_path / "company", smtp_port=peers.free_port())
-    proc = peers.start_server(tmp_path, "--config", str(company))
-    proc.company_path = company
+    proc = start_centre(tmp_path, monkeypatch)
     yield proc
-    assert proc.stop() == 0, proc.log()[-3000:]
-
-
-def _sipp(server: object, tmp_path: Path, number: str, body: str, we_hang_up: bool
-          ) -> subprocess.Popen[bytes]:  # fmt: skip
-    scenario = tmp_path / f"caller-{time.monotonic_ns()}.xml"
-    scenario.write_text(caller_scenario(body, caller=number, we_hang_up=we_hang_up))
-    command = ["sipp", f"{server.host}:{server.port}", "-i", "127.0.0.1",  # type: ignore[attr-defined]
-               "-p", str(peers.free_port()), "-sf", str(scenario), "-m", "1",
-               "-mi", "127.0.0.1", "-mp", str(peers.free_port() // 2 * 2), "-nostdin",
-               "-timeout", "40s", "-timeout_error"]  # fmt: skip
-    return subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)  # fmt: skip
-
-
-def _speech(tmp_path: Path) -> Path:
-    """The caller talks (looped by sipp): espeak-ng speech as an A-law WAV."""
-    path = tmp_path / "speech.wav"
-    text = "Hello, I am calling about my parcel. It should have come yesterday, and it did not."
-    voice = subprocess.run(["espeak-ng", "-v", "en-gb", "-s", "150", "--stdout", text],
-                           capture_output=True, check=True).stdout  # fmt: skip
-    subprocess.run(["sox", "-t", "wav", "-", "-r", "8000", "-c", "1", "-e", "a-law", str(path)],
-                   input=voice, check=True)  # fmt: skip
-    return path
-
-
-async def _wait_for(events: list[SoftphoneEvent], kind: type, timeout: float) -> SoftphoneEvent:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        for event in events:
-            if isinstance(event, kind):
-                return event
-        await asyncio.sleep(0.02)
-    raise AssertionError(f"no {kind.__name__} within {timeout} s; events: {events}")
-
-
-async def _wait_process(proc: subprocess.Popen[bytes], timeout: float) -> tuple[int, str]:
-    deadline = time.monotonic() + timeout
-    while proc.poll() is None and time.monotonic() < deadline:
-        await asyncio.sleep(0.1)
-    if proc.poll() is None:
-        proc.kill()
-    out = proc.communicate()[0].decode(errors="replace")
-    return proc.returncode, out
+    assert proc.stop() == 0, proc.log()[-3000:]  # type: ignore[attr-defined]
 
 
 def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up(
@@ -112,7 +52,7 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
 ) -> None:
     server = centre
     company = load_setup(server.company_path).company  # type: ignore[attr-defined]
-    speech = _speech(tmp_path)
+    talker = speech(tmp_path)
     events: list[SoftphoneEvent] = []
     timeline: dict[str, float] = {}
     timeline_refs: dict[str, str] = {}
@@ -123,12 +63,12 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
         try:
             answer = await gateway.start_session("alice", await browser.offer())
             await browser.accept(answer)
-            await _wait_for(events, Registered, 5)
+            await wait_for(events, Registered, 5)
             await asyncio.sleep(0.8)  # the contact centre logs agents in on its next tick
-            talking = f'  <nop><action><exec rtp_stream="{speech},-1,8"/></action></nop>\n'
-            caller = _sipp(server, tmp_path, DEMO_CALLERS["known_caller"], talking,
+            talking = f'  <nop><action><exec rtp_stream="{talker},-1,8"/></action></nop>\n'
+            caller = sipp(server, tmp_path, DEMO_CALLERS["known_caller"], talking,
                            we_hang_up=False)  # fmt: skip
-            incoming = await _wait_for(events, Incoming, 20)
+            incoming = await wait_for(events, Incoming, 20)
             assert isinstance(incoming, Incoming)
             assert incoming.caller_name == "Susan Clark"
             assert incoming.caller_number == DEMO_CALLERS["known_caller"]
@@ -136,7 +76,7 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
             timeline["answered"] = time.monotonic()
             timeline_refs["leg"] = incoming.call_ref
             gateway.answer("alice", incoming.call_ref)
-            await _wait_for(events, Answered, 5)
+            await wait_for(events, Answered, 5)
             [status] = gateway.sessions()
             assert status.registered and status.calls[0].state == "TALKING"
             connected = await asyncio.to_thread(server.wait_for_events, "call.connected", 1, 15)  # type: ignore[attr-defined]
@@ -147,18 +87,18 @@ def test_a_call_rings_the_browser_audio_flows_both_ways_and_the_browser_hangs_up
             timeline["hangup"] = time.monotonic()
             media_at_hangup = gateway.sessions()[0].media
             gateway.hangup("alice", incoming.call_ref)
-            ended = await _wait_for(events, Ended, 5)
+            ended = await wait_for(events, Ended, 5)
             assert isinstance(ended, Ended) and ended.reason == "local_bye"
-            code, out = await _wait_process(caller, 20)
+            code, out = await wait_process(caller, 20)
             assert code == 0, out[-2000:] + server.log()[-3000:]  # type: ignore[attr-defined]
 
             await gateway.end_session("alice")
             assert any(isinstance(e, Unregistered) for e in events)
             await asyncio.sleep(0.8)  # logged out on the next tick
             rung = sum(isinstance(e, Incoming) for e in events)
-            second = _sipp(server, tmp_path, DEMO_CALLERS["delivery_today"],
+            second = sipp(server, tmp_path, DEMO_CALLERS["delivery_today"],
                            play("g711a.pcap", 4000), we_hang_up=True)  # fmt: skip
-            code, out = await _wait_process(second, 20)
+            code, out = await wait_process(second, 20)
             assert code == 0, out[-2000:]
             assert sum(isinstance(e, Incoming) for e in events) == rung
         finally:
@@ -207,7 +147,7 @@ def test_a_reload_keeps_the_login_and_a_browser_that_goes_away_logs_the_agent_ou
         first, second = BrowserPeer(ToneTrack(TONE_HZ)), BrowserPeer(ToneTrack(TONE_HZ))
         try:
             await first.accept(await gateway.start_session("alice", await first.offer()))
-            await _wait_for(events, Registered, 5)
+            await wait_for(events, Registered, 5)
             # A page reload: a new peer connection (PCMU this time) replaces the first one.
             answer = await gateway.start_session("alice", await second.offer(prefer="PCMU"))
             await second.accept(answer)
@@ -221,7 +161,7 @@ def test_a_reload_keeps_the_login_and_a_browser_that_goes_away_logs_the_agent_ou
             assert not any(isinstance(e, Unregistered) for e in events)
             assert sum(isinstance(e, Registered) for e in events) == 1
             await second.close()  # the browser goes away for good
-            gone = await _wait_for(events, Unregistered, 5)
+            gone = await wait_for(events, Unregistered, 5)
             assert isinstance(gone, Unregistered) and gone.reason == "browser_gone"
             assert gateway.sessions() == []
         finally:
