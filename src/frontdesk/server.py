@@ -50,6 +50,7 @@ from frontdesk.telephony.services import Services
 from frontdesk.telephony.switchboard import Switchboard
 from frontdesk.telephony.trunk_monitor import TrunkMonitor
 from frontdesk.telephony.trunks import TrunkRegistrar
+from frontdesk.webhooks.service import Webhooks
 
 log = logging.getLogger("frontdesk")
 DEMO_PASSWORD = "frontdesk-demo"  # the built-in demo company's users; printed at start
@@ -115,6 +116,7 @@ class Server:
         self.trunks = TrunkRegistrar(company, self.ua, self.event_log, self.clock.wall)
         self.trunk_monitor = TrunkMonitor(company, self.ua, self.event_log, self.clock.wall)
         self.transport = SipTransport(self.ua, self._on_sip_events, self.clock.now)
+        self.webhooks = Webhooks(self.db, self.event_log, self.clock, company)
         self._stop = asyncio.Event()
         self.bound: list[tuple[str, int]] = []
         self.web: WebSide | None = None
@@ -143,6 +145,7 @@ class Server:
         self.trunks.start(self.clock.now())
         self.trunk_monitor.start(self.clock.now())
         self.transport.flush()
+        await self.webhooks.start()
         if self.options.http_port >= 0:
             self.web = WebSide(self, self.options.http_host, self.options.http_port,
                                self.options.demo_password)  # fmt: skip
@@ -228,6 +231,7 @@ class Server:
             self.switchboard.company = self.auth.company = self.dialer.company = company
             self.services.flows = outcome.setup.flows
             self.centre.reconfigure(company)
+            self.webhooks.reconfigure(company)
             log.info("company file reloaded: %s", ", ".join(str(c) for c in outcome.changed))
             self.event_log.append(self.clock.wall(), "config.reloaded", None,
                                   files=[str(c) for c in outcome.changed])  # fmt: skip
@@ -237,20 +241,27 @@ class Server:
         while True:
             await asyncio.sleep(FLUSH_INTERVAL)
             if self.event_log.pending:
-                await loop.run_in_executor(None, self.event_log.flush)
+                await loop.run_in_executor(None, self._flush_and_hand_on)
+
+    def _flush_and_hand_on(self) -> None:
+        """Writes the buffered events, then hands the new ones to the webhooks' outbox."""
+        self.event_log.flush()
+        self.webhooks.after_flush()
 
     async def shutdown(self) -> None:
-        if self.web is not None:
-            await self.web.stop()
         self.ua.shutdown(self.clock.now())
         self._on_sip_events(list(self.ua.events), self.clock.now())
         self.ua.events.clear()
         self.transport.flush()
         await asyncio.sleep(0.05)  # let the BYEs leave the socket buffers
+        if self.web is not None:
+            await self.web.stop()
         await self.engine.stop()  # finishes recordings; their events are logged below
         await self.transport.close()
         self.event_log.append(self.clock.wall(), "server.stopped", None)
         self.event_log.flush()
+        self.webhooks.after_flush()
+        await self.webhooks.stop()
 
 
 def run_server(args: argparse.Namespace) -> int:

@@ -52,7 +52,7 @@ def test_builtin_uac_calls_are_answered_and_logged(server: ServerProcess, tmp_pa
         assert kinds[:2] == ["call.received", "call.answered"], kinds
         assert kinds.count("call.ended") == 1
         assert set(kinds) <= {"call.received", "call.answered", "call.flow_started",
-                              "call.missed", "call.ended"}, kinds  # fmt: skip
+                              "call.attributes", "call.missed", "call.ended"}, kinds  # fmt: skip
 
 
 def test_builtin_uac_over_tcp(server: ServerProcess, tmp_path: Path) -> None:

@@ -26,6 +26,7 @@ from frontdesk.api.http import HttpServer
 from frontdesk.api.hub import EventHub
 from frontdesk.api.routes.events import CallTeams
 from frontdesk.api.softphones import Softphones
+from frontdesk.config.history import CompanyHistory
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.wrapups import WrapupStore
 from frontdesk.softphone.gateway import SoftphoneGateway
@@ -68,7 +69,8 @@ class WebSide:
             clock=server.clock, data_dir=server.options.data_dir, event_log=server.event_log,
             hub=hub, accounts=accounts, crm=server.crm, followups=server.followups,
             wrapups=WrapupStore(server.db, server.crm, server.event_log.append, server.clock.wall),
-            demo_password=self.demo_password,
+            demo_password=self.demo_password, webhooks=server.webhooks,
+            config_history=self._history(),
         )  # fmt: skip
         call_teams = CallTeams(context)
         hub.watch(call_teams)
@@ -89,6 +91,14 @@ class WebSide:
         self.context = context
         self._http = HttpServer(create_app(context), self.host, self.port)
         return await self._http.start()
+
+    def _history(self) -> CompanyHistory | None:
+        """Edits from the admin page, kept as versions; None for the built-in demo company."""
+        path = self.server.options.config_path
+        if path is None:
+            return None
+        data_dir = self.server.options.data_dir
+        return CompanyHistory(path, data_dir / "config-history", self.server.clock)
 
     async def stop(self) -> None:
         phones = self.context.softphones if self.context is not None else None
