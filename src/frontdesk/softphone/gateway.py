@@ -93,6 +93,7 @@ class SoftphoneGateway:
         self.grace_s = grace_s
         self.ice_servers = tuple(ice_servers)
         self._sessions: dict[str, _Session] = {}
+        self._starting: dict[str, asyncio.Lock] = {}
         self._rng = random.SystemRandom()
 
     # -- sessions -------------------------------------------------------------------------------
@@ -100,6 +101,12 @@ class SoftphoneGateway:
         """Registers the agent's browser phone and answers the browser's WebRTC offer.
         An older session of the same agent is replaced: with unchanged credentials its
         registration and any call carry on over the new peer connection."""
+        # One start at a time per agent: a double click must not make two phones.
+        lock = self._starting.setdefault(agent_id, asyncio.Lock())
+        async with lock:
+            return await self._start(agent_id, offer_sdp)
+
+    async def _start(self, agent_id: str, offer_sdp: str) -> str:
         agent = self._agent(agent_id)
         session = self._sessions.get(agent_id)
         if session is not None and (session.agent.extension, session.agent.password) != (
