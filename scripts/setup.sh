@@ -1,13 +1,14 @@
 #!/usr/bin/env bash
 # Installs everything Frontdesk needs on a Debian machine; safe to run again (idempotent).
 # Usage: scripts/setup.sh [--with-peers] [--with-bench]
-#   --with-peers adds the programs the tests talk to (sipp, baresip, an SVG renderer);
+#   --with-peers adds the programs the tests talk to (sipp, baresip, an SVG renderer, and
+#                Debian's Chromium, which the browser tests drive through Playwright);
 #   --with-bench adds the reference programs the benchmarks compare against (rtpengine).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 APT_RUNTIME=(espeak-ng sox)
-APT_PEERS=(sip-tester baresip librsvg2-bin)
+APT_PEERS=(sip-tester baresip librsvg2-bin chromium)
 APT_BENCH=(sip-tester rtpengine-daemon rtpengine-utils)
 want=("${APT_RUNTIME[@]}")
 for arg in "$@"; do
