@@ -86,7 +86,11 @@ class SoftphoneGateway:
     ) -> None:
         """`company_lookup` gives the company now in force (hot reloads change passwords);
         `on_event` receives every `SoftphoneEvent`, in the loop, and must not block."""
-        self.server = Peer("udp", server_host.strip("[]"), server_port)
+        host = server_host.strip("[]")
+        # A server listening on every address is reached on loopback; an unspecified address
+        # must never reach an SDP (c=0.0.0.0 means hold, RFC 3264 §8.4).
+        host = {"0.0.0.0": "127.0.0.1", "::": "::1", "": "127.0.0.1"}.get(host, host)
+        self.server = Peer("udp", host, server_port)
         self.company_lookup = company_lookup
         self.on_event = on_event
         self.clock = clock or SystemClock()
