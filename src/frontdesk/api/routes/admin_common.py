@@ -16,7 +16,7 @@ from typing import Annotated, Any
 from urllib.parse import urlsplit, urlunsplit
 
 from fastapi import Depends, Path
-from pydantic import AfterValidator, BaseModel, ConfigDict
+from pydantic import BaseModel, ConfigDict
 
 from frontdesk.accounts import policy
 from frontdesk.accounts.model import Principal
@@ -27,19 +27,6 @@ from frontdesk.api.security import principal
 # SQLite stores integers in 64 bits: a larger id would fail in the driver, not answer 404.
 MAX_ID = 2**62
 RecordId = Annotated[int, Path(ge=1, le=MAX_ID)]
-
-
-def _encodable(text: str) -> str:
-    """Refuses text with lone surrogates (JSON allows "\\ud800"), which no file, database
-    or password hash can take: the request gets a 422 instead of the server a 500."""
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        raise ValueError("holds characters that are not valid Unicode text") from None
-    return text
-
-
-Text = Annotated[str, AfterValidator(_encodable)]
 
 
 class Body(BaseModel):

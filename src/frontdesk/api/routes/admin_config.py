@@ -24,7 +24,6 @@ from frontdesk.api.routes.admin_common import (
     MAX_ID,
     Body,
     RecordId,
-    Text,
     audit,
     config_editor,
 )
@@ -50,13 +49,13 @@ READ_ONLY = (
 
 
 class CheckBody(Body):
-    text: Text = Field(max_length=MAX_TEXT)
+    text: str = Field(max_length=MAX_TEXT)
 
 
 class EditBody(Body):
-    text: Text = Field(max_length=MAX_TEXT)
+    text: str = Field(max_length=MAX_TEXT)
     expected_sha: str = Field(pattern=SHA256, description="sha256 of the text the edit began from")
-    message: Text = Field(default="", max_length=200)
+    message: str = Field(default="", max_length=200)
 
 
 class RollbackBody(Body):

@@ -24,17 +24,17 @@ from frontdesk.accounts.model import ApiToken, NewUser, Principal, Role, User
 from frontdesk.accounts.store import KEEP, AccountStore
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError
-from frontdesk.api.routes.admin_common import Body, RecordId, Text, audit, user_manager
+from frontdesk.api.routes.admin_common import Body, RecordId, audit, user_manager
 
 router = APIRouter(prefix="/api/admin", tags=["admin: users and tokens"])
 _T = TypeVar("_T")
 
-Name = Annotated[Text, Field(min_length=1, max_length=validate.USERNAME_MAX)]
-Team = Annotated[Text, Field(min_length=1, max_length=validate.TEAM_MAX)]
+Name = Annotated[str, Field(min_length=1, max_length=validate.USERNAME_MAX)]
+Team = Annotated[str, Field(min_length=1, max_length=validate.TEAM_MAX)]
 Teams = Annotated[list[Team], Field(max_length=100)]
-AgentId = Annotated[Text, Field(min_length=1, max_length=validate.AGENT_ID_MAX)]
-DisplayName = Annotated[Text, Field(min_length=1, max_length=validate.NAME_MAX)]
-Password = Annotated[Text, Field(min_length=1, max_length=1024)]
+AgentId = Annotated[str, Field(min_length=1, max_length=validate.AGENT_ID_MAX)]
+DisplayName = Annotated[str, Field(min_length=1, max_length=validate.NAME_MAX)]
+Password = Annotated[str, Field(min_length=1, max_length=1024)]
 
 
 class NewUserBody(Body):
@@ -62,7 +62,7 @@ class PasswordBody(Body):
 
 class NewTokenBody(Body):
     username: Name
-    name: Annotated[Text, Field(min_length=1, max_length=128)]
+    name: Annotated[str, Field(min_length=1, max_length=128)]
     expires_in_days: int | None = Field(default=None, ge=1, le=3650)
 
 

@@ -22,7 +22,6 @@ from frontdesk.api.errors import ApiError
 from frontdesk.api.routes.admin_common import (
     Body,
     RecordId,
-    Text,
     audit,
     config_editor,
     safe_url,
@@ -37,10 +36,10 @@ from frontdesk.webhooks.store import MAX_DESCRIPTION, WebhookStore
 router = APIRouter(prefix="/api/admin", tags=["admin: webhooks"])
 _T = TypeVar("_T")
 
-Url = Annotated[Text, Field(min_length=1, max_length=MAX_URL)]
-Kinds = Annotated[list[Annotated[Text, Field(max_length=100)]], Field(max_length=50)]
-Teams = Annotated[list[Annotated[Text, Field(max_length=64)]], Field(max_length=100)]
-Description = Annotated[Text, Field(max_length=MAX_DESCRIPTION)]
+Url = Annotated[str, Field(min_length=1, max_length=MAX_URL)]
+Kinds = Annotated[list[Annotated[str, Field(max_length=100)]], Field(max_length=50)]
+Teams = Annotated[list[Annotated[str, Field(max_length=64)]], Field(max_length=100)]
+Description = Annotated[str, Field(max_length=MAX_DESCRIPTION)]
 _STATUS = {UnknownWebhook: 404, UnknownDelivery: 404, WebhookDisabled: 409}
 
 
