@@ -79,7 +79,7 @@ def scope_clause(scope: Scope) -> ColumnElement[bool]:
 def number_clause(number: str) -> ColumnElement[bool]:
     wanted = digits(number).lstrip("0")
     if not wanted:
-        raise HistoryError(f"the number {number!r} has no digits to search for")
+        raise HistoryError(f"The number {number!r} has no digits to search for.")
     key = caller_key(wanted)
     after = key[:-1] + chr(ord(key[-1]) + 1)
     return and_(calls.c.caller_key >= key, calls.c.caller_key < after)
@@ -90,7 +90,7 @@ def filter_clauses(query: CallSearch) -> list[ColumnElement[bool]]:
     where: list[ColumnElement[bool]] = []
     for bound in (query.since, query.until):
         if bound is not None and not math.isfinite(bound):
-            raise HistoryError("a time bound must be a finite number of seconds")
+            raise HistoryError("A time bound must be a finite number of seconds.")
     if query.since is not None:
         where.append(c.started_at >= query.since)
     if query.until is not None:
@@ -130,7 +130,7 @@ def decode_cursor(cursor: str) -> tuple[float, str]:
             return float(started_at), call_id
     except (binascii.Error, ValueError, TypeError, UnicodeDecodeError):
         pass
-    raise HistoryError("the cursor is not one this server gave out; start from the first page")
+    raise HistoryError("The cursor is not one this server gave out; start from the first page.")
 
 
 def _after(cursor: str) -> ColumnElement[bool]:
@@ -141,7 +141,7 @@ def _after(cursor: str) -> ColumnElement[bool]:
 
 def search_query(query: CallSearch, scope: Scope, limit: int, cursor: str | None) -> Select:  # type: ignore[type-arg]
     if not 1 <= limit <= MAX_LIMIT:
-        raise HistoryError(f"limit must be between 1 and {MAX_LIMIT}")
+        raise HistoryError(f"The limit must be between 1 and {MAX_LIMIT}.")
     where = [scope_clause(scope), *filter_clauses(query)]
     if cursor:
         where.append(_after(cursor))
