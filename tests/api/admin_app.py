@@ -40,6 +40,33 @@ if str(PEERS) not in sys.path:
 from live_company import write_company  # noqa: E402
 
 PASSWORD = "correct horse battery"
+SHA0 = "0" * 64
+# Every admin endpoint with a request it would accept from an admin (role checks come first).
+ENDPOINTS: list[tuple[str, str, Any]] = [
+    ("GET", "/api/admin/choices", None),
+    ("GET", "/api/admin/config", None),
+    ("POST", "/api/admin/config/validate", {"text": "company: {}"}),
+    ("PUT", "/api/admin/config", {"text": "company: {}", "expected_sha": SHA0}),
+    ("GET", "/api/admin/config/versions", None),
+    ("GET", "/api/admin/config/versions/1", None),
+    ("GET", "/api/admin/config/diff?a=1&b=1", None),
+    ("POST", "/api/admin/config/versions/1/rollback", None),
+    ("GET", "/api/admin/users", None),
+    ("POST", "/api/admin/users", {"username": "x", "display_name": "X", "role": "admin"}),
+    ("PATCH", "/api/admin/users/alice", {"display_name": "Alice B"}),
+    ("PUT", "/api/admin/users/alice/password", {"password": "a new long passphrase"}),
+    ("GET", "/api/admin/login-failures", None),
+    ("GET", "/api/admin/tokens", None),
+    ("POST", "/api/admin/tokens", {"username": "alice", "name": "crm"}),
+    ("DELETE", "/api/admin/tokens/1", None),
+    ("GET", "/api/admin/webhooks", None),
+    ("POST", "/api/admin/webhooks", {"url": "http://127.0.0.1:9/hook"}),
+    ("PATCH", "/api/admin/webhooks/1", {"enabled": False}),
+    ("DELETE", "/api/admin/webhooks/1", None),
+    ("GET", "/api/admin/webhooks/1/deliveries", None),
+    ("GET", "/api/admin/deliveries/d1/attempts", None),
+    ("POST", "/api/admin/deliveries/d1/redeliver", None),
+]
 
 
 @dataclass

@@ -15,7 +15,7 @@ from urllib.parse import quote
 
 import httpx
 import pytest
-from admin_app import PASSWORD, AdminApp, build, serving
+from admin_app import ENDPOINTS, PASSWORD, SHA0, AdminApp, build, serving
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
@@ -23,33 +23,6 @@ from frontdesk.accounts import BadCredentials
 from frontdesk.api.routes import admin
 from frontdesk.config.loader import check_company
 from frontdesk.webhooks.model import DeliveryStatus
-
-SHA0 = "0" * 64
-# Every admin endpoint with a request it would accept from an admin (role checks come first).
-ENDPOINTS: list[tuple[str, str, Any]] = [
-    ("GET", "/api/admin/config", None),
-    ("POST", "/api/admin/config/validate", {"text": "company: {}"}),
-    ("PUT", "/api/admin/config", {"text": "company: {}", "expected_sha": SHA0}),
-    ("GET", "/api/admin/config/versions", None),
-    ("GET", "/api/admin/config/versions/1", None),
-    ("GET", "/api/admin/config/diff?a=1&b=1", None),
-    ("POST", "/api/admin/config/versions/1/rollback", None),
-    ("GET", "/api/admin/users", None),
-    ("POST", "/api/admin/users", {"username": "x", "display_name": "X", "role": "admin"}),
-    ("PATCH", "/api/admin/users/alice", {"display_name": "Alice B"}),
-    ("PUT", "/api/admin/users/alice/password", {"password": "a new long passphrase"}),
-    ("GET", "/api/admin/login-failures", None),
-    ("GET", "/api/admin/tokens", None),
-    ("POST", "/api/admin/tokens", {"username": "alice", "name": "crm"}),
-    ("DELETE", "/api/admin/tokens/1", None),
-    ("GET", "/api/admin/webhooks", None),
-    ("POST", "/api/admin/webhooks", {"url": "http://127.0.0.1:9/hook"}),
-    ("PATCH", "/api/admin/webhooks/1", {"enabled": False}),
-    ("DELETE", "/api/admin/webhooks/1", None),
-    ("GET", "/api/admin/webhooks/1/deliveries", None),
-    ("GET", "/api/admin/deliveries/d1/attempts", None),
-    ("POST", "/api/admin/deliveries/d1/redeliver", None),
-]
 
 
 @pytest.fixture
@@ -69,7 +42,8 @@ def call(client: httpx.Client, method: str, path: str, body: Any = None) -> http
 
 
 def test_the_role_list_names_every_admin_route() -> None:
-    routes = [route for part in admin.PARTS for route in part.router.routes]
+    routes = [*admin.choices_router.routes,
+              *(route for part in admin.PARTS for route in part.router.routes)]  # fmt: skip
     templated = {(m, re.sub(r"\{[^}]+\}", "{}", r.path)) for r in routes
                  for m in getattr(r, "methods", ())}  # fmt: skip
     listed = {(m, re.sub(r"/(\d+|d1|alice)(?=/|$)", "/{}", p.split("?")[0]))
@@ -108,7 +82,7 @@ def test_check_finds_what_frontdesk_check_finds(
 ) -> None:
     text = root.get("/api/admin/config").json()["text"]
     broken = (text.replace("announce_every_s: 10", "announce_every_s: -5")
-              .replace("queue: key-accounts", "queue: key-acounts"))  # fmt: skip
+              .replace("teams: [parcels]}", "teams: [parsels]}", 1))  # fmt: skip
     found = root.post("/api/admin/config/validate", json={"text": broken}).json()
     # `frontdesk check` on the same text in the same folder (a second company file beside it)
     twin = served.company_path.with_name("twin.yaml")
@@ -203,6 +177,9 @@ def test_the_demo_company_is_shown_read_only(tmp_path: Path) -> None:
 
 
 def test_users_must_fit_the_company(root: httpx.Client) -> None:
+    offered = root.get("/api/admin/choices").json()
+    assert offered["teams"] == ["parcels"]
+    assert [a["id"] for a in offered["agents"]] == ["alice", "bob", "chloe"]
     base = {"username": "dan", "display_name": "Dan", "role": "agent"}
     cases = [
         ({**base, "teams": ["sales"], "agent_id": "bob"}, 400, "unknown_team"),
