@@ -11,6 +11,7 @@ API delivers a signed event to a local receiver, and a redelivery arrives with a
 from __future__ import annotations
 
 import importlib.util
+import json
 import subprocess
 import sys
 import threading
@@ -228,4 +229,12 @@ def test_a_webhook_reaches_its_receiver(
     assert box.received[1][0]["Frontdesk-Delivery"] == again.json()["id"] != delivery["id"]
     assert box.received[1][1].replace(again.json()["id"].encode(), b"") == body.replace(
         delivery["id"].encode(), b"")  # fmt: skip
+    changed = root.patch(
+        f"/api/admin/webhooks/{hook['id']}", json={"enabled": False, "description": "paused"}
+    )
+    assert (changed.json()["enabled"], changed.json()["description"]) == (False, "paused")
+    listed = root.get("/api/admin/webhooks").json()["webhooks"]
+    assert [(w["id"], w["enabled"]) for w in listed] == [(hook["id"], False)]
+    assert hook["secret"] not in json.dumps(listed)
     assert root.delete(f"/api/admin/webhooks/{hook['id']}").status_code == 200
+    assert root.get("/api/admin/webhooks").json()["webhooks"] == []
