@@ -197,3 +197,32 @@ def test_abandoned_voicemail_and_transferred_calls(centre: HistoryCentre, tmp_pa
 )
 def test_the_callers_number_is_read_from_the_field(field: str, number: str) -> None:
     assert number_of(field) == number
+
+
+def test_beside_the_server_a_pass_follows_each_finished_call(centre: HistoryCentre) -> None:
+    """start() catches up at once; feed() of an entry-changing event brings the next pass on
+    (well before the periodic one, PERIOD_S); stop() ends the task."""
+    import asyncio
+
+    from frontdesk.history.index import PERIOD_S, SETTLE_S
+
+    centre.talk("early", "parcels", "alice", "+447700900100", talk_s=10.0)
+    centre.log.flush()
+    index = index_of(centre)
+
+    async def run() -> float:
+        await index.start()
+        await asyncio.sleep(0.3)
+        assert index.get("early") is not None  # the catch-up at start
+        centre.talk("live", "parcels", "bob", "+447700900200", talk_s=10.0)
+        centre.log.flush()
+        fed = asyncio.get_running_loop().time()
+        index.feed(centre.wall(), "call.ended", "live", {"reason": "remote_bye"})
+        while index.get("live") is None:
+            await asyncio.sleep(0.05)
+        took = asyncio.get_running_loop().time() - fed
+        await index.stop()
+        return took
+
+    took = asyncio.run(run())
+    assert took < min(PERIOD_S, SETTLE_S + 1.0)
