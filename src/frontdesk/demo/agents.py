@@ -21,6 +21,7 @@ from enum import Enum, auto
 from frontdesk.config import Agent
 from frontdesk.demo.behaviour import Behaviour
 from frontdesk.demo.media_io import VoiceTicker
+from frontdesk.demo.sockets import open_sip
 from frontdesk.demo.voice import Script, Voice
 from frontdesk.sip.dialog import LocalAddress
 from frontdesk.sip.transaction import Peer
@@ -99,12 +100,10 @@ class SimAgent:
         account = Account(self.agent.extension, self.agent.password, self.server)
         phone = BrowserPhone(self.agent.id, ua, account, self.voice, media_address,
                              self._on_phone, self._on_registration)  # fmt: skip
-        transport = SipTransport(ua, phone.handle, self.now)
-        bound_host, port = await transport.listen(host, 0)
-        ua.local = {("udp", ":" in bound_host): LocalAddress("udp", bound_host, port)}
-        self.phone, self.transport = phone, transport
+        self.transport, _ = await open_sip(ua, phone.handle, self.now, host)
+        self.phone = phone
         phone.registration.start(self.now())
-        transport.pump()
+        self.transport.pump()
 
     # -- what the phone says --------------------------------------------------------------------
     def _on_registration(self, ok: bool, why: str) -> None:

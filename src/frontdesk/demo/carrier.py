@@ -24,6 +24,7 @@ from frontdesk.demo.callers import EVENT_INPUTS, CallerPlan, CallInput, CallPhas
 from frontdesk.demo.customers import Customers
 from frontdesk.demo.media_io import VoiceTicker
 from frontdesk.demo.settings import DemoSettings
+from frontdesk.demo.sockets import open_sip
 from frontdesk.demo.voice import Script, Voice, media_of
 from frontdesk.sip import SipError, sdp
 from frontdesk.sip.dialog import DialogState, LocalAddress
@@ -61,7 +62,7 @@ class Carrier:
         self.ua = UserAgent([LocalAddress("udp", host, 0)], rng,
                             server_name="Frontdesk demo carrier")  # fmt: skip
         self.transport = SipTransport(self.ua, self._on_events, now)
-        self.customers = Customers(self.ua, self.transport, behaviour, ticker, host)
+        self.customers = Customers(self.ua, behaviour, ticker, host, now, self._pump)
         self.server: Peer | None = None
         self.dialled = ""
         self.calls: dict[str, SimCall] = {}
@@ -70,9 +71,11 @@ class Carrier:
 
     async def listen(self) -> tuple[str, int]:
         """Opens the carrier's SIP socket; its address is the company's trunk."""
-        host, port = await self.transport.listen(self.host, 0)
-        self.ua.local = {("udp", ":" in host): LocalAddress("udp", host, port)}
-        return host, port
+        self.transport, address = await open_sip(self.ua, self._on_events, self.now, self.host)
+        return address
+
+    def _pump(self) -> None:
+        self.transport.pump()
 
     def connect(self, server: Peer, dialled: str) -> None:
         """Calls go to `server`, dialling the number `dialled`."""

@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import random
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 from frontdesk.demo.behaviour import Behaviour
@@ -30,7 +31,6 @@ from frontdesk.sip.events import (
 )
 from frontdesk.sip.offer_answer import NegotiatedMedia, negotiate_answer
 from frontdesk.sip.transaction import State, Transaction
-from frontdesk.sip.transport import SipTransport
 from frontdesk.sip.useragent import UserAgent
 
 log = logging.getLogger("frontdesk.demo")
@@ -50,10 +50,11 @@ class Customer:
 
 
 class Customers:
-    def __init__(self, ua: UserAgent, transport: SipTransport, behaviour: Behaviour,
-                 ticker: VoiceTicker, host: str) -> None:  # fmt: skip
-        self.ua, self.transport, self.behaviour = ua, transport, behaviour
-        self.ticker, self.host = ticker, host
+    def __init__(self, ua: UserAgent, behaviour: Behaviour, ticker: VoiceTicker, host: str,
+                 now: Callable[[], float], pump: Callable[[], None]) -> None:  # fmt: skip
+        """`pump` sends what the user agent queued (the carrier's transport)."""
+        self.ua, self.behaviour, self.ticker, self.host = ua, behaviour, ticker, host
+        self.now, self.pump = now, pump
         self.calls: dict[str, Customer] = {}
         self.rung = 0
         self.answered = 0
@@ -93,7 +94,7 @@ class Customers:
         try:
             customer.address = await self.ticker.open(customer.voice, self.host)
             await asyncio.sleep(delay)
-            now = self.transport.now()
+            now = self.now()
             if customer.invite.state is not State.PROCEEDING:
                 return  # cancelled while ringing
             if not answers:
@@ -110,10 +111,10 @@ class Customers:
             customer.voice.talk()
         except (SipError, ValueError) as exc:
             log.warning("demo customer %s cannot answer: %s", customer.number, exc)
-            self.ua.reply(customer.invite, 488, now=self.transport.now())
+            self.ua.reply(customer.invite, 488, now=self.now())
             self._gone(customer.invite.request.call_id)
         finally:
-            self.transport.pump()
+            self.pump()
 
     def answer_in_dialog(self, event: DialogRequest, voice: Voice, address: tuple[str, int],
                          now: float) -> None:  # fmt: skip

@@ -155,6 +155,8 @@ class DemoSimulation:
         script = await self._script(lines, voice, CALLER_LEAD_S)
         name = str(record.get("name") or "") if record else ""
         await self.carrier.place(CallerPlan(number, name, route, record), script)
+        log.debug("caller %s dials: keys %r to %s %s", number, route.digits, route.outcome,
+                  route.target)  # fmt: skip
 
     async def _script(self, lines: tuple[str, ...], voice: str, lead_s: float = 0.0) -> Script:
         """Scripts are made once per wording and voice, in a worker thread (espeak-ng)."""
