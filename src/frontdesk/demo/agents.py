@@ -13,6 +13,7 @@ and cancelled when the call they were for has ended.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 from collections.abc import Callable
@@ -34,6 +35,7 @@ from frontdesk.softphone.registration import Account, RegState
 
 log = logging.getLogger("frontdesk.demo")
 UNREGISTER_WAIT_S = 1.0
+END_OF_SHIFT = "end of shift"
 
 # Breaks go through the contact centre: (agent id, ready?, reason) -> None, or raises
 # TelephonyError when the routing engine refuses (a call was offered meanwhile).
@@ -84,6 +86,7 @@ class SimAgent:
         self.phone: BrowserPhone | None = None
         self.transport: SipTransport | None = None
         self._timers: set[asyncio.TimerHandle] = set()
+        self.leaving = False  # the shift is ending: no more calls
 
     def _feed(self, what: AgentInput) -> bool:
         nxt = AGENT_TABLE.get((self.state, what))
@@ -112,7 +115,9 @@ class SimAgent:
             log.warning("demo agent %s lost its registration: %s", self.agent.id, why)
 
     def _on_phone(self, event: SoftphoneEvent) -> None:
-        if isinstance(event, Incoming) and self._feed(AgentInput.RINGS):
+        if isinstance(event, Incoming) and self.leaving:
+            self._decline(event.call_ref)
+        elif isinstance(event, Incoming) and self._feed(AgentInput.RINGS):
             self._later(self.behaviour.ring_delay(), self._pick_up, event.call_ref)
         elif isinstance(event, Answered):
             self.voice.talk()
@@ -120,7 +125,7 @@ class SimAgent:
         elif isinstance(event, Ended):
             self._cancel_timers()
             self.voice.talk(False)
-            if self._feed(AgentInput.CALL_ENDED):
+            if self._feed(AgentInput.CALL_ENDED) and not self.leaving:
                 pause = self.behaviour.after_call_break()
                 if pause is not None:
                     self._later(1.0, self._take_break, pause.reason, pause.duration_s)
@@ -164,6 +169,34 @@ class SimAgent:
             except Exception as exc:
                 log.debug("demo agent %s could not come back: %s", self.agent.id, exc)
 
+    def _decline(self, call_ref: str) -> None:
+        phone = self.phone
+        if phone is not None and call_ref in phone.calls:
+            with contextlib.suppress(SoftphoneError):
+                phone.decline(call_ref, self.now())
+            self._pump()
+
+    # -- the end of the shift ---------------------------------------------------------------
+    def end_shift(self) -> bool:
+        """Takes no more calls: rings are declined from now on, and the agent goes on a break
+        ("end of shift") as soon as the routing engine allows it (not while ringing or on a
+        call), so that the un-REGISTER logs them out. True once that is done."""
+        self.leaving = True
+        self._cancel_timers()
+        if self.state is AgentState.ON_BREAK or self.state is AgentState.OFFLINE:
+            return True
+        if self.state is AgentState.RINGING and self.phone is not None:
+            for call_ref in list(self.phone.calls):
+                self._decline(call_ref)
+        if self.state is not AgentState.READY:
+            return False
+        try:
+            self.presence(self.agent.id, False, END_OF_SHIFT)
+        except Exception:  # the engine is offering a call this instant: try again later
+            return False
+        self._feed(AgentInput.BREAK)
+        return True
+
     # -- helpers ----------------------------------------------------------------------------
     def _later(self, delay: float, action: Callable[..., None], *args: object) -> None:
         loop = asyncio.get_running_loop()
@@ -194,8 +227,7 @@ class SimAgent:
         phone, transport = self.phone, self.transport
         if phone is None or transport is None:
             return
-        if self.state is AgentState.ON_BREAK:
-            self._back()
+        self.leaving = True
         now = self.now()
         phone.end_all(now)
         phone.registration.stop(now)

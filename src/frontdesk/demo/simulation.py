@@ -46,6 +46,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("frontdesk.demo")
 REGISTER_WAIT_S = 5.0
 LOGOUT_WAIT_S = 2.0
+END_SHIFT_WAIT_S = 3.0
 REPORT_EVERY_S = 30.0
 AGENT_START_GAP_S = 0.2  # agents log in one after another, as people arrive
 COUNTED = ("acd.answered", "acd.abandoned", "acd.callback_requested", "acd.callback_connected",
@@ -192,7 +193,15 @@ class DemoSimulation:
         for task in self._tasks:
             with contextlib.suppress(asyncio.CancelledError):
                 await task
+        leaving = [agent for agent in self.agents if not agent.end_shift()]
         await self.carrier.stop()
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + END_SHIFT_WAIT_S
+        while leaving and loop.time() < deadline:
+            await asyncio.sleep(0.05)
+            leaving = [agent for agent in leaving if not agent.end_shift()]
+        if leaving:
+            log.warning("demo agents still on a call at the end: %s", [a.agent.id for a in leaving])
         await asyncio.gather(*(agent.stop() for agent in self.agents))
         await self.ticker.stop()
         await self._logged_out()
