@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import contextlib
 import logging
 import random
 import signal
@@ -121,8 +120,15 @@ async def _main(settings: DemoSettings, args: argparse.Namespace) -> int:
                                 ScriptBook(data_dir / "demo-voices"))  # fmt: skip
     await simulation.start()
     _welcome(server, settings, playing)
-    with contextlib.suppress(TimeoutError):
-        await asyncio.wait_for(stop.wait(), settings.duration_s)
+    stopping = asyncio.create_task(stop.wait())
+    await asyncio.wait({stopping, running}, timeout=settings.duration_s,
+                       return_when=asyncio.FIRST_COMPLETED)  # fmt: skip
+    stopping.cancel()
+    if running.done():  # the server ended by itself
+        problem = None if running.cancelled() else running.exception()
+        await simulation.stop()
+        print(f"frontdesk demo: the server stopped unexpectedly: {problem}", file=sys.stderr)
+        return 1
     print("frontdesk demo: stopping: simulated callers hang up, agents log out", file=sys.stderr)
     await simulation.stop()
     print(f"frontdesk demo: {simulation.summary()}", file=sys.stderr, flush=True)

@@ -77,8 +77,12 @@ class VoiceTicker:
                 media, transport = voice.media, protocol.transport
                 if media is None or transport is None:
                     continue
-                for packet in voice.tick(deadline):
-                    transport.sendto(packet, media.remote)
+                try:
+                    for packet in voice.tick(deadline):
+                        transport.sendto(packet, media.remote)
+                except Exception:  # one broken voice must not silence every call
+                    log.exception("a demo voice failed; it goes quiet")
+                    self.close(voice)
             deadline += FRAME_S
 
     async def stop(self) -> None:

@@ -177,7 +177,7 @@ class DemoSimulation:
 
     def summary(self) -> str:
         e, t = self.events, self.carrier.tally
-        on_break = sum(1 for a in self.agents if a.state is AgentState.ON_BREAK)
+        on_break = sum(1 for a in self.agents if a.state is AgentState.ON_BREAK and not a.leaving)
         return (
             f"{t['placed']} callers so far; {e['acd.answered']} answered by agents, "
             f"{e['acd.abandoned']} gave up waiting, {e['acd.callback_requested']} kept their "
