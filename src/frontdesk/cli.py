@@ -64,6 +64,9 @@ def build_parser() -> argparse.ArgumentParser:
     register_planning(sub)
     register_analytics(sub)
     register_accounts(sub)
+    from frontdesk.demo.cli import register as register_demo
+
+    register_demo(sub)
     return parser
 
 

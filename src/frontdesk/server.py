@@ -270,6 +270,7 @@ def run_server(args: argparse.Namespace) -> int:
         format="%(asctime)s %(levelname)s %(name)s: %(message)s",
         stream=sys.stderr,
     )
+    logging.getLogger("aioice").setLevel(logging.WARNING)  # every ICE check at INFO is noise
     config = Path(args.config) if args.config else None
     try:
         setup = load_setup(config) if config is not None else load_demo_setup()
@@ -289,7 +290,7 @@ def run_server(args: argparse.Namespace) -> int:
         http_host=str(getattr(args, "http_host", None) or "127.0.0.1"),
         demo_password=DEMO_PASSWORD if config is None else None,
     )
-    options = _with_media_options(options, args)
+    options = with_media_options(options, args)
     try:
         import uvloop  # libuv's loop: a third less CPU per message than the stock loop
     except ImportError:
@@ -297,7 +298,7 @@ def run_server(args: argparse.Namespace) -> int:
     return uvloop.run(_main(options))
 
 
-def _with_media_options(options: ServerOptions, args: argparse.Namespace) -> ServerOptions:
+def with_media_options(options: ServerOptions, args: argparse.Namespace) -> ServerOptions:
     """Media settings from CLI flags when present, else from the environment."""
 
     def pick(flag: str, env: str) -> str | None:

@@ -51,7 +51,8 @@ def sign_in(browser: Browser, base: str, username: str, password: str, **options
     page.fill("#username", username)
     page.fill("#password", password)
     page.click("button[type=submit]")
-    page.wait_for_load_state("networkidle")
+    page.wait_for_url(lambda url: "/login" not in url, timeout=15000)
+    page.wait_for_load_state("domcontentloaded")
     return page
 
 

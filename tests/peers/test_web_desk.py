@@ -65,11 +65,16 @@ def speech(tmp_path: Path) -> Path:
     return path
 
 
-def talking_caller(server: ServerProcess, tmp_path: Path, number: str) -> subprocess.Popen[bytes]:
-    """A sipp caller that talks until Frontdesk hangs up on them (BYE within 40 s)."""
+def talking_caller(server: ServerProcess, tmp_path: Path, number: str,
+                   hang_up_after_ms: int | None = None) -> subprocess.Popen[bytes]:  # fmt: skip
+    """A sipp caller that talks until Frontdesk hangs up on them (BYE within 40 s), or that
+    hangs up itself after `hang_up_after_ms`."""
     body = f'  <nop><action><exec rtp_stream="{speech(tmp_path)},-1,8"/></action></nop>\n'
+    if hang_up_after_ms is not None:
+        body += f'  <pause milliseconds="{hang_up_after_ms}"/>\n'
     scenario = tmp_path / "caller.xml"
-    scenario.write_text(caller_scenario(body, caller=number, we_hang_up=False)
+    we_hang_up = hang_up_after_ms is not None
+    scenario.write_text(caller_scenario(body, caller=number, we_hang_up=we_hang_up)
                         .replace('timeout="20000"', 'timeout="40000"'))  # fmt: skip
     command = ["sipp", f"{server.host}:{server.port}", "-i", "127.0.0.1", "-p", str(free_port()),
                "-sf", str(scenario), "-m", "1", "-mi", "127.0.0.1", "-mp",

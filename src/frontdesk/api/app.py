@@ -8,7 +8,18 @@ from fastapi.staticfiles import StaticFiles
 import frontdesk
 from frontdesk.api import errors
 from frontdesk.api.context import AppContext
-from frontdesk.api.routes import board, calls, desk, events, session, softphone
+from frontdesk.api.routes import (
+    admin,
+    board,
+    calls,
+    desk,
+    events,
+    monitor,
+    records,
+    records_reports,
+    session,
+    softphone,
+)
 from frontdesk.web import pages
 
 DESCRIPTION = """The Frontdesk API: everything the agent desktop, the supervisor's wallboard and
@@ -23,7 +34,8 @@ def create_app(context: AppContext) -> FastAPI:
                   openapi_url="/api/openapi.json")  # fmt: skip
     app.state.context = context
     errors.install(app)
-    for module in (session, desk, calls, events, board, softphone):
+    for module in (session, desk, calls, events, board, softphone, monitor, admin, records,
+                   records_reports):  # fmt: skip
         app.include_router(module.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")

@@ -41,7 +41,8 @@ class AppContext:
     wrapups: WrapupStore
     demo_password: str | None = None  # shown on the sign-in page of `frontdesk demo`
     secure_cookies: bool = False  # True behind https
-    softphones: Any = None  # frontdesk.softphone gateway
+    softphones: Any = None  # frontdesk.api.softphones.Softphones
+    monitors: Any = None  # frontdesk.softphone.monitor.Monitors
     wallboard: Any = None  # frontdesk.wallboard model
     webhooks: Any = None
     config_history: Any = None

@@ -23,13 +23,15 @@ from frontdesk.api.board_feed import BoardFeed
 from frontdesk.api.board_shares import BoardShares
 from frontdesk.api.context import AppContext
 from frontdesk.api.http import HttpServer
-from frontdesk.api.hub import EventHub
+from frontdesk.api.hub import EventHub, LiveEvent
 from frontdesk.api.routes.events import CallTeams
 from frontdesk.api.softphones import Softphones
 from frontdesk.config.history import CompanyHistory
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.wrapups import WrapupStore
+from frontdesk.history import CallIndex
 from frontdesk.softphone.gateway import SoftphoneGateway
+from frontdesk.softphone.monitor import Monitors
 from frontdesk.store.eventlog import EventLog, events_table
 from frontdesk.wallboard.board import Event, Wallboard
 from frontdesk.wallboard.days import day_of
@@ -48,6 +50,7 @@ class WebSide:
         self.context: AppContext | None = None
         self._http: HttpServer | None = None
         self.board_feed: BoardFeed | None = None
+        self.call_index: CallIndex | None = None
 
     async def start(self) -> tuple[str, int]:
         server = self.server
@@ -88,6 +91,13 @@ class WebSide:
         sip_host, sip_port = server.bound[0]
         phones.gateway = SoftphoneGateway(sip_host, sip_port, lambda: server.switchboard.company,
                                           phones.on_event)  # fmt: skip
+        index = self.call_index = CallIndex(server.db, lambda: server.switchboard.company)
+        context.extras["call_index"] = index
+        hub.watch(lambda e: index.feed(e.at, e.kind, e.call_id, e.data))
+        await index.start()
+        monitors = context.monitors = Monitors(server.call_media, server.options.sip_hosts[0],
+                                               server.clock, server.event_log.append)  # fmt: skip
+        hub.watch(lambda e: end_monitors(monitors, e))
         self.context = context
         self._http = HttpServer(create_app(context), self.host, self.port)
         return await self._http.start()
@@ -101,6 +111,10 @@ class WebSide:
         return CompanyHistory(path, data_dir / "config-history", self.server.clock)
 
     async def stop(self) -> None:
+        if self.call_index is not None:
+            await self.call_index.stop()
+        if self.context is not None and self.context.monitors is not None:
+            await self.context.monitors.close()
         phones = self.context.softphones if self.context is not None else None
         if phones is not None and phones.gateway is not None:
             await phones.gateway.close()
@@ -108,6 +122,14 @@ class WebSide:
             await self.board_feed.stop()
         if self._http is not None:
             await self._http.stop()
+
+
+def end_monitors(monitors: Monitors, event: LiveEvent) -> None:
+    """Supervisors leave a call when it ends or its agent leaves it."""
+    if event.kind not in ("call.ended", "acd.call_ended", "call.transferred"):
+        return
+    if event.call_id and any(m.call_id == event.call_id for m in monitors.active.values()):
+        asyncio.get_running_loop().create_task(monitors.call_over(event.call_id))
 
 
 def todays_events(log: EventLog, timezone: str) -> Iterator[Event]:

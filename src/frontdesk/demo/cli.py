@@ -89,7 +89,7 @@ def run_demo(args: argparse.Namespace) -> int:
 
 async def _main(settings: DemoSettings, args: argparse.Namespace) -> int:
     from frontdesk.config.loader import load_demo_setup
-    from frontdesk.server import DEMO_PASSWORD, Server, ServerOptions, _with_media_options
+    from frontdesk.server import DEMO_PASSWORD, Server, ServerOptions, with_media_options
 
     stop = asyncio.Event()
     loop = asyncio.get_running_loop()
@@ -111,7 +111,7 @@ async def _main(settings: DemoSettings, args: argparse.Namespace) -> int:
     options = ServerOptions(setup=setup, data_dir=data_dir, sip_hosts=["127.0.0.1"],
                             sip_port=args.sip_port, http_port=args.http_port,
                             demo_password=DEMO_PASSWORD)  # fmt: skip
-    server = Server(_with_media_options(options, args))
+    server = Server(with_media_options(options, args))
     running = asyncio.create_task(server.run(), name="frontdesk server")
     if not await _started(server, running, args.http_port):
         await carrier.stop()

@@ -98,6 +98,17 @@ class SipTransport:
         self.received = 0
 
     async def listen(self, host: str, port: int) -> tuple[str, int]:
+        """Listens on UDP and TCP on the same port; port 0 picks one free for both (the
+        kernel's free UDP port may be taken for TCP: then another is tried)."""
+        for attempt in range(20 if port == 0 else 1):
+            try:
+                return await self._listen(host, port)
+            except OSError:
+                if port != 0 or attempt == 19:
+                    raise
+        raise AssertionError("unreachable")
+
+    async def _listen(self, host: str, port: int) -> tuple[str, int]:
         loop = asyncio.get_running_loop()
         family = socket.AF_INET6 if ":" in host else socket.AF_INET
         _, protocol = await loop.create_datagram_endpoint(
@@ -109,8 +120,12 @@ class SipTransport:
         # A bigger receive buffer rides out bursts (a sipp ramp) without kernel drops.
         with contextlib.suppress(OSError, AttributeError):
             sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 4 * 1024 * 1024)
+        try:
+            server = await loop.create_server(lambda: _Tcp(self), host, bound[1], family=family)
+        except OSError:
+            protocol.transport.close()
+            raise
         self._udp[family == socket.AF_INET6] = protocol
-        server = await loop.create_server(lambda: _Tcp(self), host, bound[1], family=family)
         self._servers.append(server)
         return bound[0], bound[1]
 

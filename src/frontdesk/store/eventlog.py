@@ -88,6 +88,10 @@ class EventLog:
         thread, before the event is stored: live screens must not wait for the next flush."""
         self._listeners.append(listener)
 
+    def unlisten(self, listener: Listener) -> None:
+        if listener in self._listeners:
+            self._listeners.remove(listener)
+
     def append(self, at: float, kind: str, call_id: str | None, **data: Any) -> None:
         row = {"at": at, "kind": kind, "call_id": call_id, "data": json.dumps(data)}
         with self._lock:

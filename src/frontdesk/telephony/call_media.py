@@ -26,6 +26,7 @@ from frontdesk.media.engine import (
     MediaEngine,
     MediaInactive,
     MediaLost,
+    MixRole,
     PlaybackDone,
     RecordAction,
     RecordingDone,
@@ -176,6 +177,30 @@ class CallMedia:
     def unbridge(self, stream: str) -> None:
         if self.engine is not None and stream in self._open:
             self.engine.unbridge(stream)
+
+    def mix(self, group: str, roles: dict[str, MixRole], agent: str | None = None) -> bool:
+        """Puts streams in one conference with who-hears-whom roles (listen, whisper, barge);
+        False when a stream is gone or they live on different workers."""
+        if self.engine is None or any(s not in self._open for s in roles):
+            return False
+        try:
+            self.engine.mix(group, roles, agent)
+        except EngineError as exc:
+            log.warning("cannot mix %s: %s", ", ".join(roles), exc)
+            return False
+        return True
+
+    def leave_mix(self, stream: str) -> None:
+        if self.engine is not None and stream in self._open:
+            self.engine.leave_mix(stream)
+
+    def start_local(self, stream: str, remote: tuple[str, int]) -> None:
+        """Media to a leg inside Frontdesk (a supervisor's browser bridge): PCMU, no SDP."""
+        if self.engine is not None and stream in self._open:
+            self.engine.configure(Configure(
+                stream=stream, remote=remote, codec="PCMU", payload_type=0,
+                telephone_event_pt=None, send=True, expect_media=False, inactivity_timeout=None,
+            ))  # fmt: skip
 
     # -- engine events ------------------------------------------------------------------------
     def on_event(self, event: Event) -> None:

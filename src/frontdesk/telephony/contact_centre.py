@@ -18,7 +18,7 @@ from frontdesk.acd import events as ev
 from frontdesk.acd.engine import RoutingEngine
 from frontdesk.acd.errors import AcdError
 from frontdesk.acd.model import AgentSpec, ContactSpec, Priority
-from frontdesk.acd.states import ContactState
+from frontdesk.acd.states import AgentState, ContactState
 from frontdesk.config import Company, Number
 from frontdesk.config.company import Queue
 from frontdesk.flows import actions as a
@@ -91,9 +91,15 @@ class ContactCentre:
             if registered and agent.id not in self.logged_in:
                 self.logged_in.add(agent.id)
                 self._apply(lambda agent_id=agent.id: self.engine.agent_login(agent_id))
-            elif not registered and agent.id in self.logged_in:
+            elif not registered and agent.id in self.logged_in and self._log_out(agent.id):
                 self.logged_in.discard(agent.id)
-                self._apply(lambda agent_id=agent.id: self.engine.agent_logout(agent_id))
+
+    def _log_out(self, agent_id: str) -> bool:
+        """The engine does not log out an agent who is ringing or talking: that waits for a
+        later tick, rather than the agent being forgotten logged in for good."""
+        if self.engine.agent_state(agent_id) in (AgentState.RESERVED, AgentState.ON_CALL):
+            return False
+        return self._apply(lambda: self.engine.agent_logout(agent_id))
 
     def set_presence(self, agent_id: str, ready: bool, reason: str = "") -> None:
         """The agent takes a break (with a reason) or is ready again (also ends wrap-up early).

@@ -8,9 +8,9 @@ whenever something changed (and once a second for growing waits). A shared link
 from __future__ import annotations
 
 import json
-from typing import Any
+from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Path, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
 from frontdesk.accounts.model import Principal, Role
@@ -114,7 +114,9 @@ def list_shares(
 
 @router.delete("/shares/{share_id}", summary="Revoke a wallboard link")
 def revoke_share(
-    share_id: int, who: Principal = Depends(supervisor), context: AppContext = Depends(ctx)
+    share_id: Annotated[int, Path(ge=1, le=2**62)],
+    who: Principal = Depends(supervisor),
+    context: AppContext = Depends(ctx),
 ) -> dict[str, bool]:
     share = _shares(context).get(share_id)
     scope = scope_of(who)

@@ -73,3 +73,14 @@ export function duration(seconds) {
 document.getElementById("logout")?.addEventListener("click", async () => {
   try { await api("DELETE", "/api/session"); } finally { location.href = "/login"; }
 });
+
+// Microphone settings: the browser's echo cancellation, noise suppression and gain control
+// stay on unless this browser was told otherwise (localStorage "frontdesk.audio", JSON, e.g.
+// {"noiseSuppression": false} for a headset that does its own processing).
+export function audioConstraints() {
+  try {
+    return { ...JSON.parse(localStorage.getItem("frontdesk.audio") || "{}") };
+  } catch (_) {
+    return {};
+  }
+}

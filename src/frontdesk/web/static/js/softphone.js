@@ -1,3 +1,5 @@
+import { audioConstraints } from "./common.js";
+
 // The browser phone: one WebRTC connection to Frontdesk for as long as it is switched on.
 // Frontdesk's gateway registers it as this agent's phone, so calls ring it like a desk phone.
 
@@ -12,7 +14,7 @@ export class Softphone {
   get on() { return this.pc !== null; }
 
   async start(api) {
-    this.stream = await navigator.mediaDevices.getUserMedia({ audio: true, video: false });
+    this.stream = await navigator.mediaDevices.getUserMedia({ audio: { ...audioConstraints() }, video: false });
     const pc = new RTCPeerConnection({ iceServers: [] });
     this.pc = pc;
     for (const track of this.stream.getAudioTracks()) pc.addTrack(track, this.stream);
