@@ -39,15 +39,17 @@ def test_start_flush_reload_stop(tmp_path: Path) -> None:
                 webhooks.reconfigure(load_demo_company())
                 log.append(time.time(), "acd.queued", "c4", queue="parcels")
                 log.flush()
-                await webhooks.stop()  # pumps c4; it stays pending for the next start
+                # stop pumps c4: it is sent if the dispatcher gets to it before it stops, and
+                # otherwise stays pending for the next start; either way it is not lost.
+                await webhooks.stop()
 
             asyncio.run(serve())
         got = [json.loads(r.body)["call_id"] for r in receiver.of("/in")]
-        assert got == ["c1", "c2"]
+        assert got in (["c1", "c2"], ["c1", "c2", "c4"])
+        c4 = DeliveryStatus.DELIVERED if "c4" in got else DeliveryStatus.PENDING
         statuses = [(d.event_seq, d.status) for d in webhooks.store.recent_deliveries(sub.id)]
         assert statuses == [
-            (4, DeliveryStatus.PENDING), (2, DeliveryStatus.DELIVERED),
-            (1, DeliveryStatus.DELIVERED),
+            (4, c4), (2, DeliveryStatus.DELIVERED), (1, DeliveryStatus.DELIVERED),
         ]  # fmt: skip
     finally:
         engine.dispose()
