@@ -31,7 +31,7 @@ from frontdesk.widget.wording import asap_promise, window_promise
 MINUTE = 60.0
 DAY = 86400.0
 SLOT_LEAD_S = 15 * MINUTE  # the first slot offered starts at least this far ahead
-MAX_SLOTS = 500
+MAX_SLOTS = 1500  # bounds the work for a team without hours over a long horizon
 _REFUSED_TYPES = {
     PhoneNumberType.PREMIUM_RATE: "a premium-rate number",
     PhoneNumberType.SHARED_COST: "a shared-cost number",
