@@ -139,11 +139,11 @@ function setUpCall() {
     }
   }
 
-  async function hangUp() {
-    const ending = token;
+  function hangUp() {
+    // The hang-up goes out before the connection closes, so the server hears it as such.
+    if (token) request('POST', `/call/${encodeURIComponent(token)}/hangup`).catch(() => {});
     finish();
     show('ended');
-    if (ending) await request('POST', `/call/${encodeURIComponent(ending)}/hangup`).catch(() => {});
   }
 
   callButton.addEventListener('click', () => start().catch((error) => {

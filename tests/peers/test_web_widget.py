@@ -1,0 +1,290 @@
+"""The website widget end to end: a shop's page on another origin embeds the snippet; Chromium
+clicks the button, calls the company from the frame, hears the greeting, presses a key, talks
+to an agent (baresip answering by itself, recording what it hears); then books a callback
+with the frame's form; a burst of requests from the same address is refused with 429.
+
+The server is a real `frontdesk serve`. Until the lead wires the widget into the app
+(`api/app.py`, `api/wiring.py`) the server is started through a few lines that do that wiring
+at start (`SHIM`); once wired, the same lines change nothing.
+"""
+
+from __future__ import annotations
+
+import functools
+import http.server
+import os
+import random
+import subprocess
+import sys
+import threading
+import time
+import wave
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import numpy as np
+import pytest
+from browser import chromium, write_loud_tone
+from conftest import READY, ServerProcess, free_port
+from live_company import write_company
+from playwright.sync_api import Frame, Page
+from test_baresip import baresip_dir, write_tone
+from test_web_desk import make_users, tone_level
+
+from frontdesk.clock import SystemClock
+from frontdesk.followup.store import FollowupStore
+from frontdesk.store.eventlog import open_engine
+
+pytestmark = pytest.mark.peer
+VISITOR_HZ = 1000.0
+
+SHIM = """
+import sys
+import frontdesk.api.wiring as wiring
+from frontdesk.api.routes import widget as widget_routes
+from frontdesk.widget.service import for_server
+
+_create = wiring.create_app
+def create_app(context):
+    app = _create(context)
+    if not any(getattr(r, "path", "").startswith("/api/widget") for r in app.routes):
+        app.include_router(widget_routes.router)
+    return app
+wiring.create_app = create_app
+_start, _stop = wiring.WebSide.start, wiring.WebSide.stop
+async def start(self):
+    bound = await _start(self)
+    if "widget" not in self.context.extras:
+        service = self._test_widget = for_server(self.server)
+        await service.start()
+        self.context.extras["widget"] = service
+    return bound
+async def stop(self):
+    service = getattr(self, "_test_widget", None)
+    if service is not None:
+        await service.close()
+    await _stop(self)
+wiring.WebSide.start, wiring.WebSide.stop = start, stop
+from frontdesk.cli import main
+sys.exit(main(sys.argv[1:]))
+"""
+
+METER = """() => {
+  const audio = document.getElementById('widget-audio');
+  const ctx = new AudioContext();
+  const analyser = ctx.createAnalyser();
+  analyser.fftSize = 2048;
+  ctx.createMediaStreamSource(audio.srcObject).connect(analyser);
+  const data = new Float32Array(analyser.fftSize);
+  window.__heard = [];
+  setInterval(() => {
+    analyser.getFloatTimeDomainData(data);
+    let sum = 0; for (const x of data) sum += x * x;
+    window.__heard.push([Date.now() / 1000, Math.sqrt(sum / data.length)]);
+  }, 50);
+}"""
+
+
+def start_widget_server(tmp_path: Path, *extra: str) -> ServerProcess:
+    data_dir, log_path = tmp_path / "data", tmp_path / "server.log"
+    log_file = log_path.open("w")
+    command = [sys.executable, "-c", SHIM, "serve", "--sip-port", "0", "--data-dir",
+               str(data_dir), "--http-port", "0", *extra]  # fmt: skip
+    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and process.poll() is None:
+        match = READY.search(log_path.read_text())
+        if match:
+            return ServerProcess(process, match.group(1), int(match.group(2)), data_dir,
+                                 log_path, log_file)  # fmt: skip
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    log_file.close()
+    raise RuntimeError(f"frontdesk serve did not start:\n{log_path.read_text()}")
+
+
+@pytest.fixture
+def shop(tmp_path: Path) -> Iterator[tuple[str, Path]]:
+    """The business's own site, on another origin (another port of the same host, so the
+    test may switch the frame's microphone processing off through its local storage, which
+    a cross-site frame may not use): a page with the snippet."""
+    site = tmp_path / "site"
+    site.mkdir()
+    handler = functools.partial(http.server.SimpleHTTPRequestHandler, directory=str(site))
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    yield f"http://127.0.0.1:{server.server_address[1]}", site
+    server.shutdown()
+    server.server_close()
+    thread.join(5)
+
+
+@pytest.fixture
+def centre(tmp_path: Path, shop: tuple[str, Path],
+           monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerProcess]:  # fmt: skip
+    base = random.randrange(40000, 58000, 2)
+    monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 200}")
+    monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
+    company = write_company(tmp_path / "company", smtp_port=free_port())
+    # Always open, so that the callback slots do not depend on when the suite runs.
+    text = company.read_text().replace('    hours: {weekly: {weekdays: "08:00-18:00"}}\n', "")
+    company.write_text(text)
+    make_users(tmp_path / "data")
+    (tmp_path / "data" / "widgets.yaml").write_text(
+        "limits: {callbacks_per_hour_per_address: 3}\n"
+        "widgets:\n"
+        f'  - {{key: shop, number: "+442079460100", callback_queue: parcels,\n'
+        f'     origins: ["{shop[0]}"], languages: [en, fr]}}\n'
+    )
+    proc = start_widget_server(tmp_path, "--config", str(company))
+    yield proc
+    assert proc.stop() == 0, proc.log()
+
+
+@pytest.fixture
+def agent_phone(centre: ServerProcess, tmp_path: Path) -> Iterator[Path]:
+    """alice's desk phone: baresip answering by itself, writing what it hears as WAV."""
+    account = (f"<sip:1001@{centre.host}:{centre.port}>;auth_pass=alice1001;answermode=auto"
+               ";regint=60")  # fmt: skip
+    (tmp_path / "alice").mkdir()
+    folder = baresip_dir(tmp_path / "alice", centre, account)
+    write_tone(folder / "tone.wav", 60.0)
+    heard = tmp_path / "alice" / "heard"
+    heard.mkdir()
+    with (folder / "config").open("a") as config:
+        config.write(f"module sndfile.so\nsnd_path {heard}\n")
+    proc = subprocess.Popen(["baresip", "-4", "-f", str(folder)], stdout=subprocess.DEVNULL,
+                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)  # fmt: skip
+    centre.wait_for_events("endpoint.registered", 1, timeout=20)
+    time.sleep(0.6)
+    yield heard
+    proc.terminate()
+    proc.wait(5)
+
+
+def _wav(path: Path) -> np.ndarray:
+    with wave.open(str(path), "rb") as f:
+        rate, frames = f.getframerate(), f.readframes(f.getnframes())
+        data = np.frombuffer(frames, dtype="<i2").astype(np.float64) / 32768.0
+        if f.getnchannels() > 1:
+            data = data.reshape(-1, f.getnchannels())[:, 0]
+    return data if rate == 8000 else data[:: max(rate // 8000, 1)]
+
+
+def test_a_visitor_calls_from_the_shop_page_then_books_a_callback(
+    centre: ServerProcess, agent_phone: Path, shop: tuple[str, Path], tmp_path: Path
+) -> None:
+    site_origin, site = shop
+    app = centre.http_url
+    (site / "index.html").write_text(
+        '<!doctype html><html lang="en"><title>Shop</title><h1>The shop</h1>'
+        f'<script src="{app}/static/js/widget.js" data-frontdesk-widget="shop" async></script>'
+    )
+    frame_page = httpx.get(f"{app}/widget/frame", params={"key": "shop"})
+    policy = frame_page.headers["content-security-policy"]
+    assert f"frame-ancestors {site_origin}" in policy and "script-src 'self'" in policy
+    assert httpx.get(f"{app}/widget/frame", params={"key": "nope"}).status_code == 404
+
+    with chromium(write_loud_tone(tmp_path / "mic.wav", VISITOR_HZ)) as browser:
+        page = browser.new_page()
+        page.goto(f"{site_origin}/index.html")
+        page.click('button[data-frontdesk-widget-button="shop"]')
+        page.wait_for_selector("#frontdesk-widget-shop iframe")
+        frame = _frame(page)
+        frame.wait_for_selector("#call")
+        # A steady test tone is what noise suppression removes: this visitor's microphone is raw.
+        frame.evaluate("""() => localStorage.setItem('frontdesk.audio', JSON.stringify(
+            {noiseSuppression: false, echoCancellation: false, autoGainControl: false}))""")
+        frame.click("#call")
+        _wait(frame, "() => document.getElementById('widget-audio').srcObject !== null", 15)
+        frame.evaluate(METER)
+        [started] = centre.wait_for_events("call.flow_started", 1, timeout=20)
+        [connected] = centre.wait_for_events("call.connected", 1, timeout=30)
+        frame.wait_for_selector('#call-state[data-state="talking"]', timeout=10000)
+        # While one call is up, the same address may not start another.
+        busy = httpx.post(f"{app}/api/widget/shop/call", json={"sdp": "v=0 not used"},
+                          headers={"Origin": app})  # fmt: skip
+        frame.click('#keypad button[data-key="5"]')
+        page.wait_for_timeout(3500)  # the visitor talks to the agent
+        heard = frame.evaluate("window.__heard")
+        frame.click("#hangup")
+        frame.wait_for_selector('#call-state[data-state="ended"]')
+        [ended] = centre.wait_for_events("widget.call_ended", 1, timeout=10)
+
+        # Then the visitor asks to be called back, at the first time offered on the first day.
+        frame.fill("#cb-name", "Ada Visitor")
+        frame.fill("#cb-number", "020 7946 0555")
+        frame.select_option("#cb-day", index=1)
+        frame.fill("#cb-note", "About my order")
+        frame.click("#cb-submit")
+        _wait(frame, "() => document.getElementById('callback-result').textContent !== ''", 10)
+        booked_text = frame.inner_text("#callback-result")
+
+    # The call went through the company's flow with the web caller id.
+    [received] = [e for e in centre.events("call.received") if e.call_id == started.call_id]
+    assert received.data["caller"].startswith("sip:web-")
+    assert received.data["caller"].endswith("@frontdesk.test")
+    assert started.data["caller"].startswith("web-") and started.data["known"] is False
+    assert centre.events("call.answered")[0].call_id == started.call_id
+    assert connected.call_id == started.call_id and connected.data["agent"] == "alice"
+    assert busy.status_code == 429 and busy.json()["error_id"] == "too_many_concurrent_calls"
+    assert int(busy.headers["retry-after"]) > 0
+    keys = [e for e in centre.events("call.dtmf") if e.call_id == started.call_id]
+    assert [e.data["digit"] for e in keys] == ["5"]
+    assert ended.call_id == started.call_id
+    # The visitor heard the greeting before the agent came, then the agent (their 440 Hz).
+    before_agent = [rms for at, rms in heard if started.at <= at < connected.at]
+    with_agent = [rms for at, rms in heard if at >= connected.at + 0.5]
+    assert before_agent and max(before_agent) > 0.01, heard[:60]
+    assert with_agent and max(with_agent) > 0.02, heard[-40:]
+    # The agent heard the visitor's microphone (its 1 kHz tone).
+    deadline = time.monotonic() + 10
+    while not (found := sorted(agent_phone.glob("*dec*.wav"))) and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert found, list(agent_phone.iterdir())
+    assert tone_level(_wav(found[-1]), VISITOR_HZ) > 0.1
+
+    # The callback is booked twice over: a task with its window, and in the routing engine.
+    assert booked_text.startswith("Thank you. We will call you at about"), booked_text
+    tasks = FollowupStore(open_engine(centre.data_dir), SystemClock()).open_tasks(kind="callback")
+    assert [(t.caller, t.team, t.queue) for t in tasks] == [("+442079460555", "parcels", "parcels")]
+    assert tasks[0].not_before is not None and tasks[0].not_before > time.time()
+    requested = centre.wait_for_events("acd.callback_requested", 1, timeout=5)
+    assert requested[0].call_id.startswith("widget-callback:")
+    assert requested[0].data["number"] == "+442079460555"
+
+    # A burst from the same address: the hourly limit (3 here) refuses the rest with 429.
+    answers = [httpx.post(f"{app}/api/widget/shop/callback", headers={"Origin": app},
+                          json={"number": f"020 7946 05{n:02d}", "when": "asap"})
+               for n in range(60, 64)]  # fmt: skip
+    assert [a.status_code for a in answers] == [200, 200, 429, 429]
+    assert answers[2].json()["error_id"] == "too_many_callbacks"
+    assert 0 < int(answers[2].headers["retry-after"]) <= 3600
+    # Another site's page (or a request without an Origin) is refused before any limit.
+    foreign = httpx.post(f"{app}/api/widget/shop/callback", headers={"Origin": site_origin},
+                         json={"number": "020 7946 0570", "when": "asap"})  # fmt: skip
+    assert foreign.status_code == 403 and foreign.json()["error_id"] == "origin_refused"
+
+
+def _wait(frame: Frame, predicate: str, seconds: float) -> None:
+    """Polls `predicate` in the frame (wait_for_function evaluates strings, which the frame's
+    CSP forbids, as it should)."""
+    deadline = time.monotonic() + seconds
+    while not frame.evaluate(predicate):
+        if time.monotonic() > deadline:
+            raise AssertionError(f"still false after {seconds} s: {predicate}")
+        time.sleep(0.05)
+
+
+def _frame(page: Page) -> Frame:
+    deadline = time.monotonic() + 10
+    while time.monotonic() < deadline:
+        for frame in page.frames:
+            if "/widget/frame" in frame.url:
+                return frame
+        time.sleep(0.05)
+    raise AssertionError("the widget's frame did not load")
