@@ -3,19 +3,15 @@ clicks the button, calls the company from the frame, hears the greeting, presses
 to an agent (baresip answering by itself, recording what it hears); then books a callback
 with the frame's form; a burst of requests from the same address is refused with 429.
 
-The server is a real `frontdesk serve`. Until the lead wires the widget into the app
-(`api/app.py`, `api/wiring.py`) the server is started through a few lines that do that wiring
-at start (`SHIM`); once wired, the same lines change nothing.
+The server is a real `frontdesk serve`.
 """
 
 from __future__ import annotations
 
 import functools
 import http.server
-import os
 import random
 import subprocess
-import sys
 import threading
 import time
 import wave
@@ -26,7 +22,7 @@ import httpx
 import numpy as np
 import pytest
 from browser import chromium, write_loud_tone
-from conftest import READY, ServerProcess, free_port
+from conftest import ServerProcess, free_port, start_server
 from live_company import write_company
 from playwright.sync_api import Frame, Page
 from test_baresip import baresip_dir, write_tone
@@ -38,37 +34,6 @@ from frontdesk.store.eventlog import open_engine
 
 pytestmark = pytest.mark.peer
 VISITOR_HZ = 1000.0
-
-SHIM = """
-import sys
-import frontdesk.api.wiring as wiring
-from frontdesk.api.routes import widget as widget_routes
-from frontdesk.widget.service import for_server
-
-_create = wiring.create_app
-def create_app(context):
-    app = _create(context)
-    if not any(getattr(r, "path", "").startswith("/api/widget") for r in app.routes):
-        app.include_router(widget_routes.router)
-    return app
-wiring.create_app = create_app
-_start, _stop = wiring.WebSide.start, wiring.WebSide.stop
-async def start(self):
-    bound = await _start(self)
-    if "widget" not in self.context.extras:
-        service = self._test_widget = for_server(self.server)
-        await service.start()
-        self.context.extras["widget"] = service
-    return bound
-async def stop(self):
-    service = getattr(self, "_test_widget", None)
-    if service is not None:
-        await service.close()
-    await _stop(self)
-wiring.WebSide.start, wiring.WebSide.stop = start, stop
-from frontdesk.cli import main
-sys.exit(main(sys.argv[1:]))
-"""
 
 METER = """() => {
   const audio = document.getElementById('widget-audio');
@@ -84,26 +49,6 @@ METER = """() => {
     window.__heard.push([Date.now() / 1000, Math.sqrt(sum / data.length)]);
   }, 50);
 }"""
-
-
-def start_widget_server(tmp_path: Path, *extra: str) -> ServerProcess:
-    data_dir, log_path = tmp_path / "data", tmp_path / "server.log"
-    log_file = log_path.open("w")
-    command = [sys.executable, "-c", SHIM, "serve", "--sip-port", "0", "--data-dir",
-               str(data_dir), "--http-port", "0", *extra]  # fmt: skip
-    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, text=True,
-                               env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and process.poll() is None:
-        match = READY.search(log_path.read_text())
-        if match:
-            return ServerProcess(process, match.group(1), int(match.group(2)), data_dir,
-                                 log_path, log_file)  # fmt: skip
-        time.sleep(0.05)
-    process.kill()
-    process.wait()
-    log_file.close()
-    raise RuntimeError(f"frontdesk serve did not start:\n{log_path.read_text()}")
 
 
 @pytest.fixture
@@ -140,7 +85,7 @@ def centre(tmp_path: Path, shop: tuple[str, Path],
         f'  - {{key: shop, number: "+442079460100", callback_queue: parcels,\n'
         f'     origins: ["{shop[0]}"], languages: [en, fr]}}\n'
     )
-    proc = start_widget_server(tmp_path, "--config", str(company))
+    proc = start_server(tmp_path, "--config", str(company))
     yield proc
     assert proc.stop() == 0, proc.log()
 

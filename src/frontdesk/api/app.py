@@ -19,6 +19,7 @@ from frontdesk.api.routes import (
     records_reports,
     session,
     softphone,
+    widget,
 )
 from frontdesk.web import pages
 
@@ -35,7 +36,7 @@ def create_app(context: AppContext) -> FastAPI:
     app.state.context = context
     errors.install(app)
     for module in (session, desk, calls, events, board, softphone, monitor, admin, records,
-                   records_reports):  # fmt: skip
+                   records_reports, widget):  # fmt: skip
         app.include_router(module.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")

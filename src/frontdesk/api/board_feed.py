@@ -41,11 +41,18 @@ class BoardFeed:
         self.wall = wall
         self.mailboxes: set[Mailbox] = set()
         self.latest: dict[str, Any] | None = None
+        self._version = -1
+        self._made_at = 0.0
         self._task: asyncio.Task[None] | None = None
 
     def current(self) -> dict[str, Any]:
-        snapshot: dict[str, Any] = self.wallboard.snapshot(self.wall())
-        self.latest = snapshot
+        """The board now; a snapshot of an unchanged board is reused for up to `POLL_S`."""
+        now = self.wall()
+        if (self.latest is not None and self._version == self.wallboard.version
+                and now - self._made_at < POLL_S):  # fmt: skip
+            return self.latest
+        snapshot: dict[str, Any] = self.wallboard.snapshot(now)
+        self.latest, self._version, self._made_at = snapshot, self.wallboard.version, now
         return snapshot
 
     def subscribe(self) -> Mailbox:

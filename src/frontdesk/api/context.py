@@ -55,6 +55,8 @@ class AppContext:
         return part
 
 
-def ctx(request: Request) -> AppContext:
+async def ctx(request: Request) -> AppContext:
+    """Async on purpose: FastAPI runs plain functions in a thread pool, a hop that costs more
+    than the lookup itself."""
     context: AppContext = request.app.state.context
     return context

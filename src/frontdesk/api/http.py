@@ -29,6 +29,9 @@ class HttpServer:
         config = uvicorn.Config(
             app, host=host, port=port, lifespan="off", access_log=False, log_level="warning",
             ws_ping_interval=20.0, ws_ping_timeout=20.0, timeout_graceful_shutdown=2,
+            # The client address is the socket's: X-Forwarded-For is believed only where a
+            # trusted proxy is configured (the widget's limits), never by default.
+            proxy_headers=False,
         )  # fmt: skip
         self._server = _EmbeddedServer(config)
         self._task: asyncio.Task[None] | None = None

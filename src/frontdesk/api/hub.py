@@ -10,6 +10,7 @@ reloads its state.
 from __future__ import annotations
 
 import asyncio
+import json
 import threading
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -18,17 +19,25 @@ from typing import Any
 QUEUE_SIZE = 4096
 
 
-@dataclass(frozen=True, slots=True)
+@dataclass(slots=True)
 class LiveEvent:
     seq: int  # the hub's own order, from 1 at server start (the log's seq comes at flush)
     at: float
     kind: str
     call_id: str | None
     data: Mapping[str, Any]
+    _text: str | None = None
 
     def as_json(self) -> dict[str, Any]:
         return {"seq": self.seq, "at": self.at, "kind": self.kind, "call_id": self.call_id,
                 "data": dict(self.data)}  # fmt: skip
+
+    @property
+    def text(self) -> str:
+        """The event as JSON, made once however many subscribers it goes to."""
+        if self._text is None:
+            self._text = json.dumps(self.as_json(), default=str)
+        return self._text
 
 
 @dataclass(eq=False, slots=True)

@@ -10,7 +10,9 @@ that header on its own. What each role may see is decided in `frontdesk.accounts
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+import time
+from collections.abc import Callable, Iterable
+from typing import TypeVar, cast
 
 from fastapi import Depends, Request, WebSocket
 
@@ -19,8 +21,34 @@ from frontdesk.accounts.model import Principal, Role, Session
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError, forbidden
 
+_T = TypeVar("_T")
 COOKIE = "fd_session"
 SAFE_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+CACHE_S = 2.0  # how long a resolved cookie or token is trusted without asking the database
+
+
+class CredentialCache:
+    """Resolved sessions and API tokens, kept for `CACHE_S`: a busy screen polling the API
+    would otherwise cost a database read per request. A sign-out forgets its cookie at once;
+    a disabled user or a revoked token is refused within `CACHE_S`."""
+
+    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
+        self._clock = clock
+        self._entries: dict[str, tuple[float, object]] = {}
+
+    def get(self, key: str, resolve: Callable[[str], _T]) -> _T:
+        now = self._clock()
+        found = self._entries.get(key)
+        if found is not None and found[0] > now:
+            return cast(_T, found[1])
+        value = resolve(key)
+        if len(self._entries) > 10_000:
+            self._entries = {k: v for k, v in self._entries.items() if v[0] > now}
+        self._entries[key] = (now + CACHE_S, value)
+        return value
+
+    def forget(self, key: str) -> None:
+        self._entries.pop(key, None)
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -29,17 +57,32 @@ def _bearer(authorization: str | None) -> str | None:
     return None
 
 
+def _cache(context: AppContext) -> CredentialCache:
+    cache: CredentialCache | None = context.extras.get("credentials")
+    if cache is None:
+        cache = context.extras["credentials"] = CredentialCache()
+    return cache
+
+
 def session_of(context: AppContext, cookie: str | None) -> Session | None:
     if not cookie:
         return None
-    return context.accounts.resolve_session(cookie)
+    return _cache(context).get("s:" + cookie, lambda _: context.accounts.resolve_session(cookie))
+
+
+def token_principal(context: AppContext, token: str) -> Principal | None:
+    return _cache(context).get("t:" + token, lambda _: context.accounts.resolve_token(token))
+
+
+def forget_session(context: AppContext, cookie: str) -> None:
+    _cache(context).forget("s:" + cookie)
 
 
 def principal_of(context: AppContext, request: Request | WebSocket) -> Principal | None:
     """The signed-in user of a request or WebSocket, None when there is none (no CSRF check)."""
     token = _bearer(request.headers.get("authorization"))
     if token is not None:
-        return context.accounts.resolve_token(token)
+        return token_principal(context, token)
     session = session_of(context, request.cookies.get(COOKIE))
     if session is None:
         return None
@@ -47,11 +90,11 @@ def principal_of(context: AppContext, request: Request | WebSocket) -> Principal
     return session.principal
 
 
-def principal(request: Request, context: AppContext = Depends(ctx)) -> Principal:
+async def principal(request: Request, context: AppContext = Depends(ctx)) -> Principal:
     """The dependency every API route takes: signed in, and CSRF-checked when it changes state."""
     token = _bearer(request.headers.get("authorization"))
     if token is not None:
-        found = context.accounts.resolve_token(token)
+        found = token_principal(context, token)
         if found is None:
             raise ApiError(401, "bad_token", "The API token is not valid, expired or revoked.")
         return found
@@ -73,17 +116,17 @@ def require_role(who: Principal, roles: Iterable[Role | str]) -> None:
         raise forbidden(f"This needs the {names} role.")
 
 
-def supervisor(who: Principal = Depends(principal)) -> Principal:
+async def supervisor(who: Principal = Depends(principal)) -> Principal:
     require_role(who, (Role.SUPERVISOR, Role.ADMIN))
     return who
 
 
-def admin(who: Principal = Depends(principal)) -> Principal:
+async def admin(who: Principal = Depends(principal)) -> Principal:
     require_role(who, (Role.ADMIN,))
     return who
 
 
-def agent(who: Principal = Depends(principal)) -> Principal:
+async def agent(who: Principal = Depends(principal)) -> Principal:
     if who.agent_id is None:
         raise forbidden("Only users who work as an agent have a desk.")
     return who

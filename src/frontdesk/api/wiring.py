@@ -35,6 +35,7 @@ from frontdesk.softphone.monitor import Monitors
 from frontdesk.store.eventlog import EventLog, events_table
 from frontdesk.wallboard.board import Event, Wallboard
 from frontdesk.wallboard.days import day_of
+from frontdesk.widget.service import for_server as widget_service
 
 if TYPE_CHECKING:
     from frontdesk.server import Server
@@ -98,6 +99,8 @@ class WebSide:
         monitors = context.monitors = Monitors(server.call_media, server.options.sip_hosts[0],
                                                server.clock, server.event_log.append)  # fmt: skip
         hub.watch(lambda e: end_monitors(monitors, e))
+        widget = context.extras["widget"] = widget_service(server)
+        await widget.start()
         self.context = context
         self._http = HttpServer(create_app(context), self.host, self.port)
         return await self._http.start()
@@ -111,6 +114,9 @@ class WebSide:
         return CompanyHistory(path, data_dir / "config-history", self.server.clock)
 
     async def stop(self) -> None:
+        widget = self.context.extras.get("widget") if self.context is not None else None
+        if widget is not None:
+            await widget.close()
         if self.call_index is not None:
             await self.call_index.stop()
         if self.context is not None and self.context.monitors is not None:

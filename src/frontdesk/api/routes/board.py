@@ -68,12 +68,12 @@ def _shares(context: AppContext) -> BoardShares:
 
 
 @router.get("", summary="The wallboard of the teams I supervise")
-def board(who: Principal = Depends(supervisor), context: AppContext = Depends(ctx)) -> Any:
+async def board(who: Principal = Depends(supervisor), context: AppContext = Depends(ctx)) -> Any:
     return scoped(_feed(context).current(), scope_of(who), redact=False)
 
 
 @router.get("/shared/{token}", summary="A shared wallboard link's board (no sign-in)")
-def shared(token: str, context: AppContext = Depends(ctx)) -> Any:
+async def shared(token: str, context: AppContext = Depends(ctx)) -> Any:
     share = _shares(context).resolve(token)
     if share is None:
         raise ApiError(
@@ -89,7 +89,7 @@ class NewShare(BaseModel):
 
 
 @router.post("/shares", summary="Make a read-only wallboard link (shown once)")
-def create_share(
+async def create_share(
     body: NewShare, who: Principal = Depends(supervisor), context: AppContext = Depends(ctx)
 ) -> dict[str, Any]:
     teams = frozenset(body.teams)
@@ -104,7 +104,7 @@ def create_share(
 
 
 @router.get("/shares", summary="Wallboard links")
-def list_shares(
+async def list_shares(
     who: Principal = Depends(supervisor), context: AppContext = Depends(ctx)
 ) -> list[dict[str, Any]]:
     scope = scope_of(who)
@@ -113,7 +113,7 @@ def list_shares(
 
 
 @router.delete("/shares/{share_id}", summary="Revoke a wallboard link")
-def revoke_share(
+async def revoke_share(
     share_id: Annotated[int, Path(ge=1, le=2**62)],
     who: Principal = Depends(supervisor),
     context: AppContext = Depends(ctx),

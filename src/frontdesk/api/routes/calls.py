@@ -27,7 +27,9 @@ router = APIRouter(prefix="/api/calls", tags=["calls"])
 
 
 @router.get("/live", summary="Calls Frontdesk holds right now")
-def live(who: Principal = Depends(principal), context: AppContext = Depends(ctx)) -> list[Any]:
+async def live(
+    who: Principal = Depends(principal), context: AppContext = Depends(ctx)
+) -> list[Any]:
     calls = live_calls(context.centre, context.clock.wall())
     return [c for c in calls if policy.can_view_call(who, c["team"], c["agent"])]
 
@@ -46,7 +48,7 @@ def _handled_by(context: AppContext, call_id: str, agent_id: str | None) -> bool
 
 
 @router.get("/{call_id}/pop", summary="The screen pop of a live call")
-def pop(
+async def pop(
     call_id: str, who: Principal = Depends(principal), context: AppContext = Depends(ctx)
 ) -> dict[str, Any]:
     found = screen_pop(context.centre, call_id, context.clock.now())
@@ -59,7 +61,7 @@ def pop(
 
 
 @router.get("/{call_id}", summary="One call: its live state, events and wrap-ups")
-def call_detail(
+async def call_detail(
     call_id: str, who: Principal = Depends(principal), context: AppContext = Depends(ctx)
 ) -> dict[str, Any]:
     events = [e for e in context.event_log.read(call_id=call_id)]
@@ -104,7 +106,7 @@ class WrapUpBody(BaseModel):
 
 
 @router.post("/{call_id}/wrapup", summary="Save the disposition, notes and next action")
-def wrap_up(
+async def wrap_up(
     call_id: str, body: WrapUpBody, who: Principal = Depends(agent),
     context: AppContext = Depends(ctx),
 ) -> dict[str, Any]:  # fmt: skip

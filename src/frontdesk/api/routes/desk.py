@@ -37,7 +37,9 @@ def _teams_of(context: AppContext, agent_id: str) -> tuple[str, ...]:
 
 
 @router.get("", summary="Everything the agent's desk shows")
-def desk(who: Principal = Depends(agent), context: AppContext = Depends(ctx)) -> dict[str, Any]:
+async def desk(
+    who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, Any]:
     agent_id = str(who.agent_id)
     centre = context.centre
     book: PresenceBook = context.extras["presence"]
@@ -78,7 +80,7 @@ class Presence(BaseModel):
 
 
 @router.put("/presence", summary="Take a break (with a reason) or be ready for calls")
-def set_presence(
+async def set_presence(
     body: Presence, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
 ) -> dict[str, str]:
     if not body.ready and body.reason not in BREAK_REASONS:
@@ -93,7 +95,9 @@ def set_presence(
 
 
 @router.post("/hangup", summary="End the agent's current call")
-def hang_up(who: Principal = Depends(agent), context: AppContext = Depends(ctx)) -> dict[str, bool]:
+async def hang_up(
+    who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, bool]:
     agent_id = str(who.agent_id)
     phones = context.softphones
     if phones is not None and phones.has_call(agent_id):
@@ -120,7 +124,7 @@ def parse_target(text: str) -> tuple[Literal["agent", "team", "number"], str]:
 
 
 @router.post("/transfer", summary="Blind transfer: hand the caller to an agent, team or number")
-def transfer(
+async def transfer(
     body: TransferTo, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
 ) -> dict[str, str]:
     kind, to = parse_target(body.to)
@@ -136,7 +140,7 @@ class DialNumber(BaseModel):
 
 
 @router.post("/dial", summary="Click-to-dial: ring me, then call this number")
-def dial(
+async def dial(
     body: DialNumber, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
 ) -> dict[str, str]:
     number = "".join(ch for ch in body.number if ch.isdigit() or ch == "+")

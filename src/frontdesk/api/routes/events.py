@@ -9,9 +9,6 @@ behind is closed with code 1013 and reconnects; pages reload their state on ever
 
 from __future__ import annotations
 
-import json
-from typing import Any
-
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from frontdesk.accounts import policy
@@ -78,11 +75,11 @@ async def events(websocket: WebSocket) -> None:
     subscription = hub.subscribe()
     try:
         while True:
-            batch: list[dict[str, Any]] = []
+            batch: list[str] = []
             event = await subscription.queue.get()
             while True:
                 if visible(who, event, teams):
-                    batch.append(event.as_json())
+                    batch.append(event.text)
                 if subscription.queue.empty() or len(batch) >= BATCH:
                     break
                 event = subscription.queue.get_nowait()
@@ -90,7 +87,7 @@ async def events(websocket: WebSocket) -> None:
                 await websocket.close(code=1013, reason="too slow: reconnect")
                 return
             if batch:
-                await websocket.send_text(json.dumps(batch, default=str))
+                await websocket.send_text("[" + ",".join(batch) + "]")
     except (WebSocketDisconnect, RuntimeError):
         pass
     finally:

@@ -60,7 +60,7 @@ class Change(BaseModel):
 
 
 @router.put("", summary="Change between listen, whisper and barge")
-def change(
+async def change(
     body: Change, who: Principal = Depends(supervisor), context: AppContext = Depends(ctx)
 ) -> dict[str, str]:
     try:

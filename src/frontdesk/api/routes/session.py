@@ -17,7 +17,7 @@ from frontdesk.accounts.model import Principal, Role
 from frontdesk.accounts.throttle import LoginThrottle
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError
-from frontdesk.api.security import COOKIE, principal
+from frontdesk.api.security import COOKIE, forget_session, principal
 
 router = APIRouter(prefix="/api/session", tags=["session"])
 
@@ -65,18 +65,19 @@ async def sign_in(
 
 
 @router.get("", summary="Who is signed in")
-def me(request: Request, who: Principal = Depends(principal)) -> dict[str, Any]:
+async def me(request: Request, who: Principal = Depends(principal)) -> dict[str, Any]:
     session = getattr(request.state, "session", None)
     return describe(who, session.csrf_token if session is not None else None)
 
 
 @router.delete("", summary="Sign out")
-def sign_out(
+async def sign_out(
     request: Request, response: Response, context: AppContext = Depends(ctx),
     _: Principal = Depends(principal),
 ) -> dict[str, bool]:  # fmt: skip
     token = request.cookies.get(COOKIE)
     if token:
         context.accounts.end_session(token)
+        forget_session(context, token)
     response.delete_cookie(COOKIE, path="/")
     return {"signed_out": True}

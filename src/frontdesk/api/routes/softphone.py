@@ -53,7 +53,9 @@ async def stop(
 
 
 @router.get("", summary="The browser phone's state")
-def status(who: Principal = Depends(agent), context: AppContext = Depends(ctx)) -> dict[str, Any]:
+async def status(
+    who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, Any]:
     phones = _phones(context)
     mine = [s for s in phones.need().sessions() if s.agent_id == who.agent_id]
     if not mine:
@@ -89,7 +91,9 @@ def _act(context: AppContext, who: Principal, action: str, *args: Any) -> dict[s
 
 
 @router.post("/answer", summary="Answer the call ringing the browser phone")
-def answer(who: Principal = Depends(agent), context: AppContext = Depends(ctx)) -> dict[str, bool]:
+async def answer(
+    who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, bool]:
     return _act(context, who, "answer")
 
 
@@ -98,14 +102,14 @@ class Toggle(BaseModel):
 
 
 @router.post("/mute", summary="Mute or unmute the browser phone's microphone")
-def mute(
+async def mute(
     body: Toggle, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
 ) -> dict[str, bool]:
     return _act(context, who, "mute", body.on)
 
 
 @router.post("/hold", summary="Put the caller on hold or take them back")
-def hold(
+async def hold(
     body: Toggle, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
 ) -> dict[str, bool]:
     return _act(context, who, "hold", body.on)
@@ -116,7 +120,7 @@ class Digit(BaseModel):
 
 
 @router.post("/dtmf", summary="Send a key to the other side (RFC 4733)")
-def dtmf(
+async def dtmf(
     body: Digit, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
 ) -> dict[str, bool]:
     return _act(context, who, "dtmf", body.digit)
