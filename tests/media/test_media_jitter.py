@@ -145,3 +145,18 @@ def test_timestamps_off_the_frame_grid_are_followed() -> None:
     played = [x for x in map(_label, _run(arrivals, jb, 1.5)) if x is not None]
     assert played == list(range(60))
     assert jb.stats.played == 60
+
+
+def test_a_timeline_stepping_back_a_little_is_followed_after_a_short_gap() -> None:
+    # The same SSRC's timestamps step back by 0.5 s (a sender switching sources, less than
+    # the `jump` that re-bases at once): every packet is late; after LATE_RESYNC of them the
+    # buffer follows the new timeline instead of playing silence for the rest of the call.
+    jb = JitterBuffer(Pcmu())
+    arrivals = [(0.02 * i + 0.001, _packet(i)) for i in range(50)]
+    back = 25  # 0.5 s of timestamps
+    arrivals += [(0.02 * i + 0.001, _packet(i - back)) for i in range(50, 150)]
+    frames = _run(arrivals, jb, 3.2)
+    tail = frames[-60:-16]  # well after the step, before the stream ends at 3.0 s
+    assert all(f.kind is FrameKind.AUDIO for f in tail), [f.kind for f in tail]
+    assert jb.stats.resets == 1
+    assert jb.stats.late <= 10  # about LATE_RESYNC packets, not the rest of the call

@@ -13,7 +13,9 @@ bounded to `min_delay`..`max_delay` above the fastest packet:
 A missing frame is concealed by repeating the last one with a fade, then silence (or comfort
 noise); audio that resumes after concealment is faded in, so there are no clicks. A new SSRC,
 or a timestamp jump that elapsed time does not explain, re-bases the new timeline right after
-what is already buffered (counted in `resets`), so no buffered audio is thrown away. Missing
+what is already buffered (counted in `resets`), so no buffered audio is thrown away; so does
+a run of `LATE_RESYNC` packets that all arrive too late (a timeline that stepped back by less
+than `jump`, which would otherwise stay late for good). Missing
 frames count as lost unless the audio resumes with a marker bit (silence suppression).
 """
 
@@ -34,6 +36,7 @@ from frontdesk.media.tones import ComfortNoise
 _TS_MOD = 1 << 32
 _FADE_IN = 40  # samples (5 ms)
 _QUIET = 300.0  # RMS below which dropping a frame is inaudible
+LATE_RESYNC = 10  # packets wholly late in a row (200 ms) before the timeline is re-based
 
 
 class FrameKind(enum.Enum):
@@ -103,25 +106,30 @@ class JitterBuffer:
         self._end = 0  # end of the newest frame received
         self._previous_ssrc: int | None = None
         self._capacity = int(2 * max_delay / self._frame_time) + 25
+        self._late_run = 0  # packets in a row that arrived wholly too late
 
     def push(self, packet: RtpPacket, now: float) -> None:
         h = packet.header
         if h.ssrc == self._previous_ssrc:
             self._counts["late"] += 1  # a straggler of the source we moved away from
             return
+        samples = self.codec.decode(packet.payload)
         ext = self._unwrap(h.timestamp)
         if self._ssrc is not None and h.ssrc != self._ssrc:
             self._previous_ssrc = self._ssrc
             ext = self._rebase(h.timestamp, now)
         elif self._delays and abs(now - ext / self.rate - self._floor) > self.jump:
             ext = self._rebase(h.timestamp, now)  # the sender's timeline jumped
+        elif self._all_late(ext, len(samples) // FRAME_SAMPLES):
+            ext = self._late_run_check(h.timestamp, ext, now)
+        else:
+            self._late_run = 0
         self._ssrc = h.ssrc
         self._delays.append(now - ext / self.rate)
         self._pushes += 1
         if self._pushes % 8 == 1 or self._pushes < 8:
             self._adapt()
         self._counts["received"] += 1
-        samples = self.codec.decode(packet.payload)
         for i in range(len(samples) // FRAME_SAMPLES):
             ts = ext + i * FRAME_SAMPLES
             if self._next is not None and ts < self._next:
@@ -219,6 +227,22 @@ class JitterBuffer:
             raw = self._last_ext + (diff - _TS_MOD if diff >= _TS_MOD // 2 else diff)
         self._last_ext = raw
         return raw + self._offset
+
+    def _all_late(self, ext: int, frames: int) -> bool:
+        """Would every frame of this packet land before what is playing next?"""
+        return self._next is not None and ext + (max(frames, 1) - 1) * FRAME_SAMPLES < self._next
+
+    def _late_run_check(self, ts: int, ext: int, now: float) -> int:
+        """A sender whose timeline stepped back by less than `jump` (a source switched on
+        the same SSRC) would otherwise be late for the rest of the call: after `LATE_RESYNC`
+        packets late in a row, its new timeline is re-based after what is buffered."""
+        self._late_run += 1
+        if self._late_run < LATE_RESYNC:
+            return ext
+        for _ in range(min(self._late_run - 1, len(self._delays))):
+            self._delays.pop()  # their delays measured the old timeline
+        self._late_run = 0
+        return self._rebase(ts, now)
 
     def _rebase(self, ts: int, now: float) -> int:
         """Map a new source's timeline onto ours: right after what is buffered, or where its
