@@ -30,7 +30,8 @@ CACHE_S = 2.0  # how long a resolved cookie or token is trusted without asking t
 class CredentialCache:
     """Resolved sessions and API tokens, kept for `CACHE_S`: a busy screen polling the API
     would otherwise cost a database read per request. A sign-out forgets its cookie at once;
-    a disabled user or a revoked token is refused within `CACHE_S`."""
+    every audited admin change to users or tokens empties the cache; a change made outside the
+    server (`frontdesk user disable`) is seen within `CACHE_S`."""
 
     def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
         self._clock = clock
@@ -49,6 +50,9 @@ class CredentialCache:
 
     def forget(self, key: str) -> None:
         self._entries.pop(key, None)
+
+    def clear(self) -> None:
+        self._entries.clear()
 
 
 def _bearer(authorization: str | None) -> str | None:
@@ -76,6 +80,11 @@ def token_principal(context: AppContext, token: str) -> Principal | None:
 
 def forget_session(context: AppContext, cookie: str) -> None:
     _cache(context).forget("s:" + cookie)
+
+
+def forget_all_credentials(context: AppContext) -> None:
+    """After an admin changed users or tokens: the next request asks the database again."""
+    _cache(context).clear()
 
 
 def principal_of(context: AppContext, request: Request | WebSocket) -> Principal | None:

@@ -22,7 +22,7 @@ from frontdesk.accounts import policy
 from frontdesk.accounts.model import Principal
 from frontdesk.api.context import AppContext
 from frontdesk.api.errors import forbidden
-from frontdesk.api.security import principal
+from frontdesk.api.security import forget_all_credentials, principal
 
 # SQLite stores integers in 64 bits: a larger id would fail in the driver, not answer 404.
 MAX_ID = 2**62
@@ -48,7 +48,9 @@ def user_manager(who: Principal = Depends(principal)) -> Principal:
 
 
 def audit(context: AppContext, who: Principal, kind: str, **data: Any) -> None:
-    """Appends one `admin.<kind>` event naming who did it. Callers pass no secrets."""
+    """Appends one `admin.<kind>` event naming who did it. Callers pass no secrets. Cached
+    credentials are dropped, so a disabled user or a revoked token is refused at once."""
+    forget_all_credentials(context)
     extra = {"by_token": who.token_id} if who.token_id is not None else {}
     context.event_log.append(context.clock.wall(), f"admin.{kind}", None, by=who.username,
                              **extra, **data)  # fmt: skip
