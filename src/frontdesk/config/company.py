@@ -8,6 +8,12 @@ from pathlib import Path
 
 from frontdesk.flows.hours import Schedule
 
+# What agents choose from after a call unless the company file lists its own.
+DEFAULT_DISPOSITIONS = (
+    "resolved", "follow-up needed", "escalated", "information given", "complaint", "sale",
+    "wrong number",
+)  # fmt: skip
+
 
 class RecordingPolicy(enum.StrEnum):
     """Which calls are recorded: every answered call, those of queues that say so, or none."""
@@ -142,6 +148,7 @@ class Company:
     flows_file: Path | None = None  # None: the built-in demo flows
     crm: CrmSource = CrmSource()
     smtp: Smtp | None = None
+    dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
 
     def number_for(self, user: str) -> Number | None:
         for number in self.numbers:

@@ -119,6 +119,7 @@ def _read_company(r: Reader, root: yaml.Node) -> tuple[Company, dict[str, list[y
         flows_file=head.flows_file,
         crm=head.crm,
         smtp=head.smtp,
+        dispositions=head.dispositions,
     )
     crossref.check_names(r, company, entries)
     crossref.check_staffing(r, company, entries["queues"])

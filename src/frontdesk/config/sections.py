@@ -10,12 +10,20 @@ from pathlib import Path
 import phonenumbers
 import yaml
 
-from frontdesk.config.company import CrmSource, Number, RecordingPolicy, Smtp, Trunk
+from frontdesk.config.company import (
+    DEFAULT_DISPOSITIONS,
+    CrmSource,
+    Number,
+    RecordingPolicy,
+    Smtp,
+    Trunk,
+)
 from frontdesk.config.reader import Fields, Reader
 from frontdesk.flows.hours import check_timezone
 
 HEAD_KEYS = {
     "name", "domain", "recording", "recording_notice", "timezone", "flows", "crm", "smtp",
+    "dispositions",
 }  # fmt: skip
 CRM_KEYS = {"demo_data", "http_url", "http_timeout_s"}
 SMTP_KEYS = {"host", "port", "sender", "username", "password", "starttls", "timeout_s"}
@@ -37,6 +45,7 @@ class Head:
     flows_file: Path | None
     crm: CrmSource
     smtp: Smtp | None
+    dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
 
 
 NO_HEAD = Head("", "frontdesk.local", RecordingPolicy.NONE, None, "UTC", None, CrmSource(), None)
@@ -64,7 +73,25 @@ def read_head(r: Reader, node: yaml.Node) -> Head:
         flows_file=r.path(f, "flows", "company"),
         crm=read_crm(r, f["crm"]) if "crm" in f else CrmSource(),
         smtp=read_smtp(r, f["smtp"]) if "smtp" in f else None,
+        dispositions=read_dispositions(r, f),
     )
+
+
+def read_dispositions(r: Reader, f: Fields) -> tuple[str, ...]:
+    """What agents choose from after a call; distinct, short, at least one."""
+    found = r.texts(f, "dispositions", DEFAULT_DISPOSITIONS, "company")
+    if "dispositions" not in f:
+        return found
+    problem = (
+        "is empty" if not found
+        else "names one twice" if len(set(found)) != len(found)
+        else "has one longer than 64 characters" if any(len(d) > 64 for d in found)
+        else ""
+    )  # fmt: skip
+    if problem:
+        r.problem(f["dispositions"], f"company: 'dispositions' {problem}")
+        return DEFAULT_DISPOSITIONS
+    return found
 
 
 def read_crm(r: Reader, node: yaml.Node) -> CrmSource:

@@ -30,18 +30,10 @@ from sqlalchemy import (
     update,
 )
 
+from frontdesk.config.company import DEFAULT_DISPOSITIONS
 from frontdesk.crm.store import CrmStore
 from frontdesk.desk import BadWrapUp
 
-DEFAULT_DISPOSITIONS = (
-    "resolved",
-    "follow-up needed",
-    "escalated",
-    "information given",
-    "complaint",
-    "sale",
-    "wrong number",
-)
 MAX_NOTES = 20_000
 
 metadata = MetaData()

@@ -16,7 +16,6 @@ from frontdesk.api.context import AppContext
 from frontdesk.api.routes.desk import BREAK_REASONS
 from frontdesk.api.routes.session import home_of
 from frontdesk.api.security import COOKIE, session_of
-from frontdesk.desk.wrapups import DEFAULT_DISPOSITIONS
 
 HERE = Path(__file__).parent
 templates = Jinja2Templates(directory=str(HERE / "templates"))
@@ -69,7 +68,7 @@ def login(request: Request) -> Response:
 @router.get("/desk", response_class=HTMLResponse)
 def desk(request: Request) -> Response:
     return _page(request, "desk.html", "desk", break_reasons=BREAK_REASONS,
-                 dispositions=DEFAULT_DISPOSITIONS)  # fmt: skip
+                 dispositions=_context(request).company().dispositions)  # fmt: skip
 
 
 @router.get("/board", response_class=HTMLResponse)

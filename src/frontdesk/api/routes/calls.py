@@ -123,7 +123,7 @@ async def wrap_up(
         next_action_at=body.next_action_at, number=number, name=name,
         queue=presence.last_queue if presence.last_call == call_id else None,
         talk_s=presence.last_talk_s if presence.last_call == call_id else 0.0,
-    ))  # fmt: skip
+    ), context.company().dispositions)  # fmt: skip
     return {"saved": True, "wrapups": context.wrapups.of_call(call_id)}
 
 

@@ -13,7 +13,6 @@ from frontdesk.api.errors import ApiError
 from frontdesk.api.security import agent
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.screen_pop import screen_pop
-from frontdesk.desk.wrapups import DEFAULT_DISPOSITIONS
 from frontdesk.followup.model import Task
 from frontdesk.telephony import TelephonyError
 
@@ -69,7 +68,7 @@ async def desk(
         "callbacks": [_task(t) for t in tasks if t.kind.value != "missed"],
         "missed": [_task(t) for t in tasks if t.kind.value == "missed"],
         "next_actions": context.wrapups.next_actions(agent_id),
-        "dispositions": list(DEFAULT_DISPOSITIONS),
+        "dispositions": list(context.company().dispositions),
         "break_reasons": list(BREAK_REASONS),
     }  # fmt: skip
 
