@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import random
 import re
 import shutil
 import signal
@@ -24,10 +25,29 @@ READY = re.compile(r"listening for SIP on udp\+tcp (\S+):(\d+)")
 WEB_READY = re.compile(r"web app on (http://\S+?)/?(?:\s|$)")
 
 
+# Ports handed to peers (sipp, baresip, SMTP) come from above the kernel's ephemeral range:
+# a port the kernel gave us and we released could be handed to any other socket (an HTTP
+# client, an RTP stream) before the peer binds it; these ones are never handed out by the
+# kernel, so only another test's explicit choice can collide, and the check below sees that.
+PEER_PORTS = (61000, 64998)
+
+
 def free_port(kind: int = socket.SOCK_DGRAM) -> int:
-    with socket.socket(socket.AF_INET, kind) as sock:
-        sock.bind(("127.0.0.1", 0))
-        return int(sock.getsockname()[1])
+    """A port free for both UDP and TCP now (SIP peers listen on both)."""
+    low, high = PEER_PORTS
+    for _ in range(200):
+        port = random.randrange(low, high, 2)
+        try:
+            with (
+                socket.socket(socket.AF_INET, socket.SOCK_DGRAM) as udp,
+                socket.socket(socket.AF_INET, socket.SOCK_STREAM) as tcp,
+            ):
+                udp.bind(("127.0.0.1", port))
+                tcp.bind(("127.0.0.1", port))
+        except OSError:
+            continue
+        return port
+    raise RuntimeError(f"no free port in {low}-{high}")
 
 
 @dataclass
