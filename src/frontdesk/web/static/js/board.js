@@ -61,7 +61,9 @@ function render(board) {
       el("td", { class: "num" }, secs(a.time_in_state_s)),
       el("td", { class: "num" }, a.handled_today),
       el("td", { class: "num" }, secs(a.aht_s_today)),
-      el("td", {}, call ? [`${call.queue || ""} ${secs(call.talk_s ?? call.duration_s)}`, call.long ? el("span", { class: "flag" }, " long") : null] : ""),
+      el("td", {}, call ? [`${call.queue || ""} · ${secs(call.talking_s)}`,
+        call.caller?.name ? ` · ${call.caller.name}` : "",
+        call.long ? el("span", { class: "flag" }, " long call") : null] : (a.ringing ? `ringing · ${a.ringing.queue || ""}` : "")),
     );
   }));
 }

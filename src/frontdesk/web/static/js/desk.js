@@ -35,12 +35,12 @@ function renderPop(pop) {
   if (!pop) return;
   const badges = [
     pop.vip && el("span", { class: "badge vip" }, "VIP"),
-    pop.tier && el("span", { class: "badge" }, pop.tier),
+    pop.tier && !(pop.vip && pop.tier === "vip") && el("span", { class: "badge" }, pop.tier),
     pop.language && el("span", { class: "badge" }, pop.language.toUpperCase()),
     pop.country && el("span", { class: "badge" }, pop.country),
     pop.callback && el("span", { class: "badge" }, "Callback"),
   ];
-  box.append(
+  box.append(...[
     el("p", { class: "caller" }, el("strong", { id: "pop-name" }, pop.name), " ", el("span", { class: "muted" }, pop.number)),
     el("p", {}, ...badges),
     pop.account && el("p", {}, "Account: ", el("strong", { id: "pop-account" }, pop.account), pop.owner ? ` · owner ${pop.owner}` : ""),
@@ -52,9 +52,9 @@ function renderPop(pop) {
       : el("p", { class: "muted" }, "None"),
     el("h3", {}, "Last interactions"),
     pop.recent.length
-      ? el("ul", {}, pop.recent.map((i) => el("li", {}, `${i.when || i.date || ""} ${i.outcome || ""} ${i.agent ? "· " + i.agent : ""} ${i.notes ? "— " + i.notes : ""}`)))
+      ? el("ul", {}, pop.recent.map((i) => el("li", {}, `${(i.at || "").replace("T", " ")} ${i.outcome || ""} ${i.agent ? "· " + i.agent : ""} ${i.notes ? "— " + i.notes : ""}`)))
       : el("p", { class: "muted" }, "None"),
-  );
+  ].filter(Boolean));
 }
 
 async function loadPop(callId) {
