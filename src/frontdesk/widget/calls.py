@@ -25,10 +25,10 @@ from frontdesk.sip.transaction import Peer
 from frontdesk.sip.transport import SipTransport
 from frontdesk.sip.useragent import UserAgent
 from frontdesk.softphone import SoftphoneError
+from frontdesk.softphone.bridge import RtpBridge
 from frontdesk.softphone.link import GONE_STATES, BrowserLink
 from frontdesk.softphone.media_io import EngineTrack, MediaPump
 from frontdesk.widget import UnknownWidgetCall, WidgetError
-from frontdesk.widget.bridge import WidgetBridge
 from frontdesk.widget.caller import CallEvent, CallState, Connected, Ended, WebCaller
 from frontdesk.widget.limits import CallPass
 
@@ -46,7 +46,7 @@ class LiveCall:
     visitor: str  # the short id in the caller id (sip:web-<visitor>@domain)
     key: str
     admitted: CallPass
-    bridge: WidgetBridge
+    bridge: RtpBridge
     pump: MediaPump
     started_at: float  # wall time
     link: BrowserLink | None = None
@@ -95,7 +95,7 @@ class WidgetCalls:
         `on_ended` is called for every call placed; a call that fails here was never placed
         (the caller releases `admitted` itself)."""
         self._forget_old()
-        bridge = WidgetBridge(random.Random(self._rng.getrandbits(64)))
+        bridge = RtpBridge(random.Random(self._rng.getrandbits(64)))
         pump = MediaPump(bridge, self.clock.now)
         visitor = "".join(self._rng.choice(VISITOR_LETTERS) for _ in range(8))
         call = LiveCall(secrets.token_urlsafe(18), visitor, key, admitted, bridge, pump,

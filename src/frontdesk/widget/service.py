@@ -162,8 +162,7 @@ class WidgetService:
         self.limiter.call_ended(call.admitted)
         seconds = round(self.clock.wall() - call.started_at, 3)
         self.append(self.clock.wall(), "widget.call_ended", call.call_id, key=call.key,
-                    reason=call.reason, duration_s=seconds,
-                    audio_resyncs=call.bridge.late_resets)  # fmt: skip
+                    reason=call.reason, duration_s=seconds)  # fmt: skip
 
     # -- callbacks ----------------------------------------------------------------------------
     async def book_callback(self, key: str, request: CallbackRequest, bucket: str
