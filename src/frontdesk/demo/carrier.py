@@ -25,7 +25,7 @@ from frontdesk.demo.customers import Customers
 from frontdesk.demo.media_io import VoiceTicker
 from frontdesk.demo.settings import DemoSettings
 from frontdesk.demo.sockets import open_sip
-from frontdesk.demo.voice import Script, Voice, media_of
+from frontdesk.demo.voice import Script, Voice
 from frontdesk.sip import SipError, sdp
 from frontdesk.sip.dialog import DialogState, LocalAddress
 from frontdesk.sip.events import (
@@ -43,6 +43,7 @@ from frontdesk.sip.transaction import Peer, State
 from frontdesk.sip.transport import SipTransport
 from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
+from frontdesk.softphone.bridge import EngineMedia
 
 log = logging.getLogger("frontdesk.demo")
 CODECS: tuple[sdp.Codec, ...] = (sdp.PCMU, sdp.PCMA, sdp.TELEPHONE_EVENT)
@@ -140,7 +141,7 @@ class Carrier:
         call.dialog = event.dialog
         try:
             answer = sdp.SessionDescription.parse(event.response.body)
-            call.voice.connect(media_of(read_answer(call.offer, answer)))
+            call.voice.connect(EngineMedia.agreed(read_answer(call.offer, answer)))
         except (SipError, ValueError) as exc:
             log.warning("the server's answer to caller %s is unusable: %s", call.plan.number, exc)
             self.hang_up(call)

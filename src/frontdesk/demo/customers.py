@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from frontdesk.demo.behaviour import Behaviour
 from frontdesk.demo.media_io import VoiceTicker
 from frontdesk.demo.speech import murmur
-from frontdesk.demo.voice import Script, Voice, media_of
+from frontdesk.demo.voice import Script, Voice
 from frontdesk.sip import SipError, sdp
 from frontdesk.sip.dialog import Dialog, DialogState
 from frontdesk.sip.events import (
@@ -32,6 +32,7 @@ from frontdesk.sip.events import (
 from frontdesk.sip.offer_answer import NegotiatedMedia, negotiate_answer
 from frontdesk.sip.transaction import State, Transaction
 from frontdesk.sip.useragent import UserAgent
+from frontdesk.softphone.bridge import EngineMedia
 
 log = logging.getLogger("frontdesk.demo")
 CODECS: tuple[sdp.Codec, ...] = (sdp.PCMU, sdp.PCMA, sdp.TELEPHONE_EVENT)
@@ -105,7 +106,7 @@ class Customers:
             answer, agreed = self._answer(offer, customer.address)
             customer.dialog = self.ua.reply(customer.invite, 200, body=bytes(answer),
                                             content_type="application/sdp", now=now)  # fmt: skip
-            customer.voice.connect(media_of(agreed))
+            customer.voice.connect(EngineMedia.agreed(agreed))
             self.answered += 1
             await asyncio.sleep(TALK_AFTER_S)
             customer.voice.talk()
@@ -128,7 +129,7 @@ class Customers:
             self.ua.reply(event.txn, getattr(exc, "status", 488), now=now)
             return
         self.ua.reply(event.txn, 200, body=bytes(answer), content_type="application/sdp", now=now)
-        voice.connect(media_of(agreed))
+        voice.connect(EngineMedia.agreed(agreed))
 
     def _answer(
         self, offer: sdp.SessionDescription, address: tuple[str, int]

@@ -21,20 +21,9 @@ from frontdesk.media import FRAME_SAMPLES, SAMPLE_RATE, MediaError
 from frontdesk.media.codec import Codec, codec_for
 from frontdesk.media.dtmf import DtmfSender
 from frontdesk.media.rtp import is_rtcp, peek_rtp, write_rtp
-from frontdesk.sip.offer_answer import NegotiatedMedia
 from frontdesk.softphone.bridge import EngineMedia
 
 _ZEROS: NDArray[np.int16] = np.zeros(FRAME_SAMPLES, dtype=np.int16)
-
-
-def media_of(agreed: NegotiatedMedia) -> EngineMedia:
-    """Where and how to send, from what the SDP offer/answer agreed."""
-    return EngineMedia(
-        (agreed.remote_address, agreed.remote_port),
-        agreed.codec.name.upper(),
-        agreed.codec.payload_type or 0,
-        agreed.telephone_event_pt,
-    )
 
 
 class Script:

@@ -33,6 +33,7 @@ from frontdesk.media.codec import Codec, codec_for
 from frontdesk.media.dtmf import DtmfSender
 from frontdesk.media.jitter import JitterBuffer
 from frontdesk.media.rtp import RtpPacket, is_rtcp, peek_rtp, write_rtp
+from frontdesk.sip.offer_answer import NegotiatedMedia
 from frontdesk.softphone import SoftphoneError
 
 FRAME_S = FRAME_SAMPLES / SAMPLE_RATE
@@ -52,6 +53,16 @@ class EngineMedia:
     codec: str  # "PCMU" or "PCMA"
     payload_type: int
     telephone_event_pt: int | None
+
+    @classmethod
+    def agreed(cls, media: NegotiatedMedia) -> EngineMedia:
+        """From what the SDP offer/answer with the server agreed."""
+        return cls(
+            (media.remote_address, media.remote_port),
+            media.codec.name.upper(),
+            media.codec.payload_type or 0,
+            media.telephone_event_pt,
+        )
 
 
 @dataclass(frozen=True, slots=True)

@@ -184,7 +184,7 @@ class BrowserPhone:
             return
         call.local_sdp = answer
         self.ua.reply(event.txn, 200, body=bytes(answer), content_type="application/sdp", now=now)
-        self.bridge.connect(_engine_media(media))
+        self.bridge.connect(EngineMedia.agreed(media))
 
     # -- what the agent does ----------------------------------------------------------------------
     def answer(self, call_ref: str, now: float) -> None:
@@ -204,7 +204,7 @@ class BrowserPhone:
             raise SoftphoneError(f"call {call_ref} stopped ringing before it was answered")
         call.feed(CallInput.ANSWER)
         call.dialog, call.local_sdp = dialog, answer
-        self.bridge.connect(_engine_media(media))
+        self.bridge.connect(EngineMedia.agreed(media))
 
     def decline(self, call_ref: str, now: float) -> None:
         call = self._call(call_ref)
@@ -251,7 +251,7 @@ class BrowserPhone:
             assert isinstance(event, ResponseReceived) and call.local_sdp is not None
             try:
                 answer = sdp.SessionDescription.parse(event.response.body)
-                self.bridge.connect(_engine_media(read_answer(call.local_sdp, answer)))
+                self.bridge.connect(EngineMedia.agreed(read_answer(call.local_sdp, answer)))
             except (SipError, ValueError) as exc:
                 log.warning("the server answered our re-INVITE with unusable SDP: %s", exc)
         else:
@@ -284,15 +284,6 @@ class BrowserPhone:
             username="softphone",
             direction=direction,
         )
-
-
-def _engine_media(media: NegotiatedMedia) -> EngineMedia:
-    return EngineMedia(
-        (media.remote_address, media.remote_port),
-        media.codec.name.upper(),
-        media.codec.payload_type or 0,
-        media.telephone_event_pt,
-    )
 
 
 def _caller_of(request: Request) -> tuple[str, str]:

@@ -26,7 +26,7 @@ from frontdesk.sip.events import (
     SipEvent,
 )
 from frontdesk.sip.headers import NameAddr
-from frontdesk.sip.offer_answer import NegotiatedMedia, make_offer, negotiate_answer, read_answer
+from frontdesk.sip.offer_answer import make_offer, negotiate_answer, read_answer
 from frontdesk.sip.transaction import Peer, Transaction
 from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
@@ -179,7 +179,7 @@ class WebCaller:
             log.warning("the server's answer to web call %s is unusable: %s", call.call_id, exc)
             self.hang_up(call.call_id, now)
             return
-        self.emit(Connected(call.call_id, engine_media(media)))
+        self.emit(Connected(call.call_id, EngineMedia.agreed(media)))
 
     def _in_dialog(self, event: DialogRequest, now: float) -> None:
         """A re-INVITE from the server (a media change): answered with the same port."""
@@ -201,21 +201,12 @@ class WebCaller:
             self.ua.reply(event.txn, getattr(exc, "status", 488), now=now)
             return
         self.ua.reply(event.txn, 200, body=bytes(answer), content_type="application/sdp", now=now)
-        self.emit(Connected(call.call_id, engine_media(media)))
+        self.emit(Connected(call.call_id, EngineMedia.agreed(media)))
 
     def _end(self, call: WebCall, reason: str) -> None:
         if call.feed(CallInput.ENDED):
             del self.calls[call.call_id]
             self.emit(Ended(call.call_id, reason))
-
-
-def engine_media(media: NegotiatedMedia) -> EngineMedia:
-    return EngineMedia(
-        (media.remote_address, media.remote_port),
-        media.codec.name.upper(),
-        media.codec.payload_type or 0,
-        media.telephone_event_pt,
-    )
 
 
 def _host(host: str) -> str:
