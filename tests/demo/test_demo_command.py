@@ -138,7 +138,11 @@ def test_agents_answer_calls_the_routing_engine_offered_them(demo: DemoRun) -> N
     }
     assert all((e.call_id, e.data["agent_id"]) in offered for e in answered)
     connected = {e.call_id for e in kinds(demo.events, "call.connected")}
-    assert {e.call_id for e in answered} <= connected  # media bridged to the agent's phone
+    # Media bridged to the agent's phone once the whisper has been said; a call answered in
+    # the demo's last seconds may be cut off by the stop before that.
+    [stopped] = kinds(demo.events, "server.stopped")
+    settled = {e.call_id for e in answered if e.at < stopped.at - 5.0}
+    assert settled and settled <= connected
 
 
 def test_a_person_as_alice_takes_calls_among_the_simulated_agents(demo: DemoRun) -> None:
