@@ -56,20 +56,26 @@ def sign_in(browser: Browser, base: str, username: str, password: str, **options
     return page
 
 
-# Page-side meter of what the agent hears: an AnalyserNode on the remote stream.
-HEARING_METER = """() => {
-  const audio = document.getElementById('remote-audio');
+def meter(audio_id: str, with_time: bool = False) -> str:
+    """Page-side meter of what an <audio> element plays: an AnalyserNode on its stream,
+    the RMS every 50 ms pushed to `window.__heard` (with the wall time when `with_time`)."""
+    sample = "[Date.now() / 1000, rms]" if with_time else "rms"
+    return f"""() => {{
+  const audio = document.getElementById('{audio_id}');
   const ctx = new AudioContext();
-  const source = ctx.createMediaStreamSource(audio.srcObject);
   const analyser = ctx.createAnalyser();
   analyser.fftSize = 2048;
-  source.connect(analyser);
+  ctx.createMediaStreamSource(audio.srcObject).connect(analyser);
   const data = new Float32Array(analyser.fftSize);
   window.__heard = [];
-  window.__meter = setInterval(() => {
+  window.__meter = setInterval(() => {{
     analyser.getFloatTimeDomainData(data);
     let sum = 0; for (const x of data) sum += x * x;
-    window.__heard.push(Math.sqrt(sum / data.length));
-  }, 50);
+    const rms = Math.sqrt(sum / data.length);
+    window.__heard.push({sample});
+  }}, 50);
   return ctx.state;
-}"""
+}}"""
+
+
+HEARING_METER = meter("remote-audio")  # what the agent hears on the desk

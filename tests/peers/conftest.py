@@ -11,13 +11,16 @@ import socket
 import subprocess
 import sys
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import IO
 
 import pytest
 
+from frontdesk.accounts.model import NewUser, Role
+from frontdesk.accounts.store import AccountStore
+from frontdesk.clock import SystemClock
 from frontdesk.store.eventlog import EventLog, StoredEvent, open_engine
 
 SCENARIOS = Path(__file__).parent / "scenarios"
@@ -133,6 +136,40 @@ def start_server(tmp_path: Path, *extra: str) -> ServerProcess:
     process.wait()
     log_file.close()
     raise RuntimeError(f"frontdesk serve did not start:\n{log_path.read_text()}")
+
+
+WEB_PASSWORD = "correct horse battery"
+
+
+def make_web_users(data_dir: Path) -> None:
+    """alice and bob (agents) and sue (their supervisor), all with WEB_PASSWORD."""
+    store = AccountStore(open_engine(data_dir), SystemClock())
+    store.create_user(NewUser("alice", "Alice", Role.AGENT, ("parcels",), "alice"), WEB_PASSWORD)
+    store.create_user(NewUser("bob", "Bob", Role.AGENT, ("parcels",), "bob"), WEB_PASSWORD)
+    store.create_user(NewUser("sue", "Sue", Role.SUPERVISOR, ("parcels",)), WEB_PASSWORD)
+
+
+def start_web_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+                     prepare: Callable[[Path], None] | None = None) -> ServerProcess:  # fmt: skip
+    """`frontdesk serve` with live_company.py's company (one media worker, RTP ports of its own)
+    and the web users; `prepare(company_file)` may change things before the start."""
+    from live_company import write_company
+
+    base = random.randrange(40000, 58000, 2)
+    monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 200}")
+    monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
+    company = write_company(tmp_path / "company", smtp_port=free_port())
+    make_web_users(tmp_path / "data")
+    if prepare is not None:
+        prepare(company)
+    return start_server(tmp_path, "--config", str(company))
+
+
+@pytest.fixture
+def web_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerProcess]:
+    proc = start_web_centre(tmp_path, monkeypatch)
+    yield proc
+    assert proc.stop() == 0, proc.log()
 
 
 @pytest.fixture

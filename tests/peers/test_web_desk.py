@@ -10,48 +10,21 @@ must carry the 1 kHz tone Chromium's fake microphone plays.
 
 from __future__ import annotations
 
-import random
 import sqlite3
 import subprocess
-from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
 import pytest
 from browser import HEARING_METER, chromium, sign_in, write_loud_tone
-from conftest import ServerProcess, free_port, start_server
-from live_company import write_company
+from conftest import WEB_PASSWORD, ServerProcess, free_port
 from sipp_caller import caller_scenario
 
-from frontdesk.accounts.model import NewUser, Role
-from frontdesk.accounts.store import AccountStore
-from frontdesk.clock import SystemClock
 from frontdesk.crm.demo import DEMO_CALLERS
 from frontdesk.media.wav import read_wav
-from frontdesk.store.eventlog import open_engine
 
 pytestmark = pytest.mark.peer
-PASSWORD = "correct horse battery"
 MIC_HZ = 1000.0
-
-
-def make_users(data_dir: Path) -> None:
-    store = AccountStore(open_engine(data_dir), SystemClock())
-    store.create_user(NewUser("alice", "Alice", Role.AGENT, ("parcels",), "alice"), PASSWORD)
-    store.create_user(NewUser("bob", "Bob", Role.AGENT, ("parcels",), "bob"), PASSWORD)
-    store.create_user(NewUser("sue", "Sue", Role.SUPERVISOR, ("parcels",)), PASSWORD)
-
-
-@pytest.fixture
-def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerProcess]:
-    base = random.randrange(40000, 58000, 2)
-    monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 200}")
-    monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
-    company = write_company(tmp_path / "company", smtp_port=free_port())
-    make_users(tmp_path / "data")
-    proc = start_server(tmp_path, "--config", str(company))
-    yield proc
-    assert proc.stop() == 0, proc.log()
 
 
 def speech(tmp_path: Path) -> Path:
@@ -93,11 +66,12 @@ def tone_level(samples: np.ndarray, hz: float, rate: int = 8000) -> float:
 
 
 def test_agent_takes_a_call_in_the_browser_with_audio_both_ways(
-    centre: ServerProcess, tmp_path: Path
+    web_centre: ServerProcess, tmp_path: Path
 ) -> None:
+    centre = web_centre
     vip = DEMO_CALLERS["vip_account"]  # Northwind Traders, key-accounts, owner alice
     with chromium(write_loud_tone(tmp_path / "mic.wav", MIC_HZ)) as browser:
-        page = sign_in(browser, centre.http_url, "alice", PASSWORD)
+        page = sign_in(browser, centre.http_url, "alice", WEB_PASSWORD)
         assert page.url.endswith("/desk")
         page.click("#phone-toggle")
         page.wait_for_function(

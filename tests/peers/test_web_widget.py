@@ -10,23 +10,18 @@ from __future__ import annotations
 
 import functools
 import http.server
-import random
-import subprocess
 import threading
 import time
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import httpx
-import numpy as np
 import pytest
-from browser import chromium, write_loud_tone
-from conftest import ServerProcess, free_port, start_server
-from live_company import write_company
+from agent_phone import recording_agent, what_the_agent_heard
+from browser import chromium, meter, write_loud_tone
+from conftest import ServerProcess, start_web_centre
 from playwright.sync_api import Frame, Page
-from test_baresip import baresip_dir, write_tone
-from test_web_desk import make_users, tone_level
+from test_web_desk import tone_level
 
 from frontdesk.clock import SystemClock
 from frontdesk.followup.store import FollowupStore
@@ -34,21 +29,6 @@ from frontdesk.store.eventlog import open_engine
 
 pytestmark = pytest.mark.peer
 VISITOR_HZ = 1000.0
-
-METER = """() => {
-  const audio = document.getElementById('widget-audio');
-  const ctx = new AudioContext();
-  const analyser = ctx.createAnalyser();
-  analyser.fftSize = 2048;
-  ctx.createMediaStreamSource(audio.srcObject).connect(analyser);
-  const data = new Float32Array(analyser.fftSize);
-  window.__heard = [];
-  setInterval(() => {
-    analyser.getFloatTimeDomainData(data);
-    let sum = 0; for (const x of data) sum += x * x;
-    window.__heard.push([Date.now() / 1000, Math.sqrt(sum / data.length)]);
-  }, 50);
-}"""
 
 
 @pytest.fixture
@@ -71,53 +51,26 @@ def shop(tmp_path: Path) -> Iterator[tuple[str, Path]]:
 @pytest.fixture
 def centre(tmp_path: Path, shop: tuple[str, Path],
            monkeypatch: pytest.MonkeyPatch) -> Iterator[ServerProcess]:  # fmt: skip
-    base = random.randrange(40000, 58000, 2)
-    monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 200}")
-    monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
-    company = write_company(tmp_path / "company", smtp_port=free_port())
-    # Always open, so that the callback slots do not depend on when the suite runs.
-    text = company.read_text().replace('    hours: {weekly: {weekdays: "08:00-18:00"}}\n', "")
-    company.write_text(text)
-    make_users(tmp_path / "data")
-    (tmp_path / "data" / "widgets.yaml").write_text(
-        "limits: {callbacks_per_hour_per_address: 3}\n"
-        "widgets:\n"
-        f'  - {{key: shop, number: "+442079460100", callback_queue: parcels,\n'
-        f'     origins: ["{shop[0]}"], languages: [en, fr]}}\n'
-    )
-    proc = start_server(tmp_path, "--config", str(company))
+    def prepare(company: Path) -> None:
+        # Always open, so that the callback slots do not depend on when the suite runs.
+        text = company.read_text().replace('    hours: {weekly: {weekdays: "08:00-18:00"}}\n', "")
+        company.write_text(text)
+        (tmp_path / "data" / "widgets.yaml").write_text(
+            "limits: {callbacks_per_hour_per_address: 3}\n"
+            "widgets:\n"
+            f'  - {{key: shop, number: "+442079460100", callback_queue: parcels,\n'
+            f'     origins: ["{shop[0]}"], languages: [en, fr]}}\n'
+        )
+
+    proc = start_web_centre(tmp_path, monkeypatch, prepare)
     yield proc
     assert proc.stop() == 0, proc.log()
 
 
 @pytest.fixture
 def agent_phone(centre: ServerProcess, tmp_path: Path) -> Iterator[Path]:
-    """alice's desk phone: baresip answering by itself, writing what it hears as WAV."""
-    account = (f"<sip:1001@{centre.host}:{centre.port}>;auth_pass=alice1001;answermode=auto"
-               ";regint=60")  # fmt: skip
-    (tmp_path / "alice").mkdir()
-    folder = baresip_dir(tmp_path / "alice", centre, account)
-    write_tone(folder / "tone.wav", 60.0)
-    heard = tmp_path / "alice" / "heard"
-    heard.mkdir()
-    with (folder / "config").open("a") as config:
-        config.write(f"module sndfile.so\nsnd_path {heard}\n")
-    proc = subprocess.Popen(["baresip", "-4", "-f", str(folder)], stdout=subprocess.DEVNULL,
-                            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL)  # fmt: skip
-    centre.wait_for_events("endpoint.registered", 1, timeout=20)
-    time.sleep(0.6)
-    yield heard
-    proc.terminate()
-    proc.wait(5)
-
-
-def _wav(path: Path) -> np.ndarray:
-    with wave.open(str(path), "rb") as f:
-        rate, frames = f.getframerate(), f.readframes(f.getnframes())
-        data = np.frombuffer(frames, dtype="<i2").astype(np.float64) / 32768.0
-        if f.getnchannels() > 1:
-            data = data.reshape(-1, f.getnchannels())[:, 0]
-    return data if rate == 8000 else data[:: max(rate // 8000, 1)]
+    with recording_agent(centre, tmp_path) as heard:
+        yield heard
 
 
 def test_a_visitor_calls_from_the_shop_page_then_books_a_callback(
@@ -146,7 +99,7 @@ def test_a_visitor_calls_from_the_shop_page_then_books_a_callback(
             {noiseSuppression: false, echoCancellation: false, autoGainControl: false}))""")
         frame.click("#call")
         _wait(frame, "() => document.getElementById('widget-audio').srcObject !== null", 15)
-        frame.evaluate(METER)
+        frame.evaluate(meter("widget-audio", with_time=True))
         [started] = centre.wait_for_events("call.flow_started", 1, timeout=20)
         [connected] = centre.wait_for_events("call.connected", 1, timeout=30)
         frame.wait_for_selector('#call-state[data-state="talking"]', timeout=10000)
@@ -187,11 +140,7 @@ def test_a_visitor_calls_from_the_shop_page_then_books_a_callback(
     assert before_agent and max(before_agent) > 0.01, heard[:60]
     assert with_agent and max(with_agent) > 0.02, heard[-40:]
     # The agent heard the visitor's microphone (its 1 kHz tone).
-    deadline = time.monotonic() + 10
-    while not (found := sorted(agent_phone.glob("*dec*.wav"))) and time.monotonic() < deadline:
-        time.sleep(0.2)
-    assert found, list(agent_phone.iterdir())
-    assert tone_level(_wav(found[-1]), VISITOR_HZ) > 0.1
+    assert tone_level(what_the_agent_heard(agent_phone), VISITOR_HZ) > 0.1
 
     # The callback is booked twice over: a task with its window, and in the routing engine.
     assert booked_text.startswith("Thank you. We will call you at about"), booked_text
