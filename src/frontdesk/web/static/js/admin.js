@@ -3,7 +3,6 @@
 import { api, el, toast } from "/static/js/common.js";
 
 const $ = (id) => document.getElementById(id);
-const csrf = () => document.querySelector('meta[name="csrf-token"]')?.content || "";
 const when = (seconds) => (seconds ? new Date(seconds * 1000).toLocaleString() : "—");
 const choices = { teams: [], agents: [], event_kinds: [] };
 const loaded = new Set();
@@ -35,16 +34,7 @@ tabs.forEach((tab, i) => {
   });
 });
 
-// Like common.js api(), but a refusal keeps its whole body (an invalid company's problems).
-async function send(method, path, body) {
-  const response = await fetch(path, { method, credentials: "same-origin",
-    headers: { "X-CSRF-Token": csrf(), "Content-Type": "application/json" }, body: JSON.stringify(body) });
-  const data = await response.json().catch(() => ({}));
-  if (response.ok) return data;
-  const error = new Error(data.message || `HTTP ${response.status}`);
-  Object.assign(error, { status: response.status, errorId: data.error_id || "http_error", body: data });
-  throw error;
-}
+const send = api; // refusals keep their whole body (ApiError.body)
 
 function fail(where, error) {
   const box = typeof where === "string" ? $(where) : where;

@@ -7,6 +7,7 @@ export class ApiError extends Error {
     super(body?.message || `HTTP ${status}`);
     this.status = status;
     this.errorId = body?.error_id || "http_error";
+    this.body = body || {}; // the whole refusal (e.g. an invalid company file's problems)
   }
 }
 
@@ -18,7 +19,8 @@ export async function api(method, path, body) {
   }
   const response = await fetch(path, init);
   const text = await response.text();
-  const data = text ? JSON.parse(text) : null;
+  let data = null;
+  try { data = text ? JSON.parse(text) : null; } catch (_) { data = null; }
   if (!response.ok) throw new ApiError(response.status, data);
   return data;
 }
