@@ -63,6 +63,11 @@ def register(subparsers: Any) -> None:
     rep.add_argument("--tz", default="UTC", help="time zone for days and intervals")
     rep.add_argument("--data-dir", default="data", help="where the database lives")
     rep.add_argument("--rebuild", action="store_true", help="derive every call again first")
+    # charts (analytics/charts.py): the report drawn as well as printed
+    rep.add_argument("--chart", metavar="FILE", help="also draw the report to FILE.svg or .png")
+    rep.add_argument(
+        "--target-sl", type=float, default=0.8, help="service-level goal charts draw, 0-1"
+    )
     out = rep.add_mutually_exclusive_group()
     out.add_argument("--json", action="store_true", help="one JSON object")
     out.add_argument("--csv", action="store_true", help="CSV with a header line")
@@ -130,6 +135,8 @@ def _run_report(args: argparse.Namespace) -> int:
     engine = open_engine(Path(args.data_dir))
     (rebuild_calls if args.rebuild else refresh_calls)(engine)
     report = build(engine, request)
+    if args.chart:
+        _draw(engine, request, report, args)
     print(
         to_json(report)
         if args.json
@@ -138,3 +145,12 @@ def _run_report(args: argparse.Namespace) -> int:
         else to_table(report)
     )
     return 0
+
+
+def _draw(engine: Any, request: ReportRequest, report: Any, args: argparse.Namespace) -> None:
+    from frontdesk.analytics.charts import ChartOptions, report_chart, save  # matplotlib: lazy
+
+    if not 0.0 < args.target_sl < 1.0:
+        raise AnalyticsError(f"--target-sl must be between 0 and 1, not {args.target_sl}")
+    path = save(report_chart(engine, request, report, ChartOptions(args.target_sl)), args.chart)
+    print(f"chart written to {path}", file=sys.stderr)

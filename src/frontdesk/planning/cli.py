@@ -59,6 +59,7 @@ def register(subparsers: Any) -> None:
     )
     staffing.add_argument("--shrinkage", type=float, default=0.0, help="time off phones, 0-1")
     staffing.add_argument("--max-occupancy", type=float, default=1.0, help="occupancy cap, 0-1")
+    staffing.add_argument("--chart", metavar="FILE", help="draw the figure by agents (.svg/.png)")
     staffing.set_defaults(func=_run_staffing)
 
     cost = sub.add_parser("cost", help="staffing of least total cost, with the cost curve")
@@ -68,6 +69,7 @@ def register(subparsers: Any) -> None:
     cost.add_argument("--wait-cost-per-hour", type=float, default=0.0, help="per caller-hour")
     cost.add_argument("--shrinkage", type=float, default=0.0, help="time off phones, 0-1")
     cost.add_argument("--spread", type=int, default=5, help="curve points either side")
+    cost.add_argument("--chart", metavar="FILE", help="draw the cost curve (.svg/.png)")
     cost.set_defaults(func=_run_cost)
 
     # `frontdesk simulate` lives beside `plan`; imported here so one register wires both
@@ -128,6 +130,10 @@ def _run_staffing(args: argparse.Namespace) -> int:
     target = _target(args)
     policy = StaffingPolicy(args.max_occupancy, args.shrinkage, args.short_abandon_s)
     result = required_agents(model, workload, target, policy)
+    if args.chart:
+        from frontdesk.analytics.charts_planning import staffing_chart
+
+        _save_chart(staffing_chart(model, workload, target, policy, result), args.chart)
     if args.json:
         print(json.dumps(staffing_json(result, target, policy)))
     else:
@@ -148,6 +154,10 @@ def _run_cost(args: argparse.Namespace) -> int:
         args.agent_cost_per_hour, args.lost_call_cost, args.wait_cost_per_hour, args.shrinkage
     )
     optimum = cheapest_staffing(model, workload, rates, args.spread, args.target_s)
+    if args.chart:
+        from frontdesk.analytics.charts_planning import cost_chart
+
+        _save_chart(cost_chart(model, workload, optimum), args.chart)
     if args.json:
         print(
             json.dumps(
@@ -169,6 +179,18 @@ def _run_cost(args: argparse.Namespace) -> int:
             f"{p.total:>12.2f}{mark}"
         )
     return 0
+
+
+def _save_chart(figure: Any, path: str) -> None:
+    """Charts are drawn by analytics/charts.py (matplotlib, imported only when asked for)."""
+    from frontdesk.analytics.charts import save
+    from frontdesk.analytics.errors import AnalyticsError
+
+    try:
+        written = save(figure, path)
+    except (AnalyticsError, OSError) as exc:
+        raise PlanningError(str(exc)) from exc
+    print(f"chart written to {written}", file=sys.stderr)
 
 
 def _target(args: argparse.Namespace) -> Target:
