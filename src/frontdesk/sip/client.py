@@ -120,8 +120,12 @@ class ClientMixin:
         now: float,
         body: bytes = b"",
         content_type: str | None = None,
+        headers: dict[str, str] | None = None,
     ) -> Transaction:
+        """Sends a request inside `dialog` (re-INVITE, NOTIFY, REFER...) with extra `headers`."""
         request = dialog.new_request(method, self.ids, body, content_type)
+        for name, value in (headers or {}).items():
+            request.set(name, value)
         state = ClientRequest(dialog=dialog)
         txn = self.txns.send_request(request, self._dialog_peer(dialog), now, state)
         if method == "INVITE":
@@ -259,8 +263,8 @@ class ClientMixin:
         if isinstance(state, ClientRequest):
             for early in state.early.values():
                 early.feed(DialogInput.FAILURE)
-        if txn.request.method == "BYE":
-            return
+        if txn.request.method in ("BYE", "NOTIFY"):
+            return  # a NOTIFY that timed out ends its subscription, not the call (RFC 5057 §5)
         if txn.request.to.tag is not None:
             # §12.2.1.2: a timeout (408) for an in-dialog request ends the dialog.
             key = (txn.request.call_id, txn.request.from_.tag or "", txn.request.to.tag or "")
