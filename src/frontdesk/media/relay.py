@@ -77,6 +77,13 @@ class StreamRewriter:
             self._last_seq, self._last_ts, self._last_now = out_seq, out_ts, now
         return started
 
+    def timestamp_at(self, now: float) -> int | None:
+        """Our outgoing RTP timestamp for the instant `now` (an RTCP SR's sender info,
+        RFC 3550 §6.4.1): the last one sent, advanced by the time since; None before any."""
+        if self._last_now is None:
+            return None
+        return (self._last_ts + round((now - self._last_now) * self.clock_rate)) % _TS_MOD
+
     def _start_source(self, ssrc: int, seq: int, ts: int, now: float) -> _Mapping:
         elapsed = 0 if self._last_now is None else round((now - self._last_now) * self.clock_rate)
         next_ts = (self._last_ts + max(elapsed, 1 if self._last_now is not None else 0)) % _TS_MOD

@@ -30,6 +30,7 @@ from frontdesk.media.engine import (
     PlaybackDone,
     RecordAction,
     RecordingDone,
+    StreamStats,
 )
 from frontdesk.sip.sdp import NegotiatedMedia
 from frontdesk.telephony import TelephonyError
@@ -129,6 +130,9 @@ class CallMedia:
             send=media.direction.sends,
             expect_media=expect,
             inactivity_timeout=self.inactivity_timeout,
+            # RTCP reports both ways (RFC 3550 §6): port + 1, or a=rtcp, or rtcp-mux.
+            rtcp=(media.remote_address, media.remote_rtcp_port),
+            rtcp_mux=media.rtcp_mux,
         )
 
     # -- what call control does with a stream ---------------------------------------------------
@@ -225,6 +229,9 @@ class CallMedia:
             listener = self.recording_listeners.pop(event.path, None)
             if listener is not None:
                 listener.on_recording(event.stream, event.path, event.duration)
+        elif isinstance(event, StreamStats):
+            if event.final and (event.received or event.sent):
+                self._log_quality(event)
         elif isinstance(event, MediaInactive):
             self._end(event.stream, "media_timeout", event.message)
         elif isinstance(event, MediaLost):
@@ -236,6 +243,24 @@ class CallMedia:
             listener = self.listeners.get(event.stream)
             if listener is not None and event.command == "Play":
                 listener.on_playback_done(event.stream, False)  # go on as if it had played
+
+    def _log_quality(self, s: StreamStats) -> None:
+        """`call.quality` per leg as its stream closes: what we received from the phone, what
+        the phone's RTCP said it received from us, round trip and estimated MOS each way."""
+        expected = s.received + s.lost
+        self.log.append(
+            self.wall(), "call.quality", s.stream,
+            received=s.received, lost=s.lost,
+            loss_pct=round(100 * s.lost / expected, 2) if expected else 0.0,
+            jitter_ms=round(s.jitter_ms, 2), mos_received=s.mos_received,
+            sent=s.sent, remote_lost=s.remote_lost,
+            remote_loss_pct=None if s.remote_loss is None else round(100 * s.remote_loss, 2),
+            remote_jitter_ms=None if s.remote_jitter_ms is None else round(s.remote_jitter_ms, 2),
+            mos_sent=s.mos_sent,
+            rtt_ms=None if s.rtt_ms is None else round(s.rtt_ms, 1),
+            rtt_max_ms=None if s.rtt_max_ms is None else round(s.rtt_max_ms, 1),
+            rtcp_sent=s.rtcp_sent, rtcp_received=s.rtcp_received,
+        )  # fmt: skip
 
     def _end(self, stream: str, reason: str, detail: str) -> None:
         log.warning("ending call %s: %s (%s)", stream, reason, detail)

@@ -29,8 +29,8 @@ class Channel:
     def __init__(self, sock: socket.socket) -> None:
         sock.setblocking(False)
         self.sock = sock
-        # Queued (payload, fds, socket to close once sent) when the buffer was full.
-        self._backlog: deque[tuple[bytes, list[int], socket.socket | None]] = deque()
+        # Queued (payload, fds, sockets to close once sent) when the buffer was full.
+        self._backlog: deque[tuple[bytes, list[int], tuple[socket.socket, ...]]] = deque()
         self.closed = False
 
     def fileno(self) -> int:
@@ -40,15 +40,15 @@ class Channel:
     def pending(self) -> bool:
         return bool(self._backlog)
 
-    def send(self, message: object, attach: socket.socket | None = None) -> None:
-        """Queue and try to send; `attach` is a socket whose descriptor travels with it (and
-        which is closed on this side once it has been sent)."""
+    def send(self, message: object, attach: tuple[socket.socket, ...] = ()) -> None:
+        """Queue and try to send; `attach` are sockets whose descriptors travel with it (and
+        which are closed on this side once it has been sent)."""
         if self.closed:
             raise ChannelClosed("the media channel is closed")
         payload = pickle.dumps(message, protocol=pickle.HIGHEST_PROTOCOL)
         if len(payload) > MAX_MESSAGE:
             raise ValueError(f"a channel message of {len(payload)} bytes is too large")
-        fds = [attach.fileno()] if attach is not None else []
+        fds = [sock.fileno() for sock in attach]
         self._backlog.append((payload, fds, attach))
         self.flush()
 
@@ -66,8 +66,8 @@ class Channel:
                 self.closed = True
                 raise ChannelClosed(f"the media channel broke: {exc}") from None
             self._backlog.popleft()
-            if attach is not None:
-                attach.close()
+            for sock in attach:
+                sock.close()
 
     def receive(self) -> list[tuple[Any, list[int]]]:
         """Everything waiting, as (message, received descriptors); raises ChannelClosed at EOF."""
@@ -92,7 +92,7 @@ class Channel:
     def close(self) -> None:
         self.closed = True
         for _payload, _fds, attach in self._backlog:
-            if attach is not None:
-                attach.close()
+            for sock in attach:
+                sock.close()
         self._backlog.clear()
         self.sock.close()

@@ -60,7 +60,7 @@ class MediaEngine:
         self.on_event = on_event
         self.worker_count = workers
         self.host = host
-        first = ports[0] + ports[0] % 2  # RTP on even ports, RTCP's odd port left free
+        first = ports[0] + ports[0] % 2  # RTP on even ports, RTCP on the odd one above
         self._ports = range(first, ports[1], 2)
         self._cursor = 0
         self.workers: list[_Worker] = []
@@ -128,11 +128,12 @@ class MediaEngine:
         if stream in self._where:
             raise EngineError(f"media stream {stream!r} is already open")
         worker = self._worker_for(group or stream)
-        sock, port = self._bind()
+        socks, port = self._bind()
         try:
-            worker.channel.send(p.OpenStream(stream, port), attach=sock)
+            worker.channel.send(p.OpenStream(stream, port), attach=socks)
         except ChannelClosed:
-            sock.close()
+            for sock in socks:
+                sock.close()
             raise EngineError("the media worker for this call has stopped") from None
         self._watch_writable(worker)
         worker.streams.add(stream)
@@ -173,6 +174,10 @@ class MediaEngine:
 
     def leave_mix(self, stream: str) -> None:
         self._send(stream, p.LeaveMix(stream))
+
+    def query_stats(self, stream: str) -> None:
+        """Ask for the stream's statistics now; they come back as a `StreamStats` event."""
+        self._send(stream, p.QueryStats(stream))
 
     def close_stream(self, stream: str) -> None:
         worker = self._where.pop(stream, None)
@@ -223,23 +228,35 @@ class MediaEngine:
             raise EngineError("no media worker is running")
         return min(alive, key=lambda w: len(w.streams))
 
-    def _bind(self) -> tuple[socket.socket, int]:
-        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+    def _bind(self) -> tuple[tuple[socket.socket, socket.socket], int]:
+        """An RTP socket on an even port and its RTCP socket on the next (RFC 3550 §11); a pair
+        with either port taken is skipped."""
         for _ in range(len(self._ports)):
             port = self._ports[self._cursor]
             self._cursor = (self._cursor + 1) % len(self._ports)
-            sock = socket.socket(family, socket.SOCK_DGRAM)
-            try:
-                sock.bind((self.host, port))
-            except OSError as exc:
-                sock.close()
-                if exc.errno in (errno.EADDRINUSE, errno.EACCES):
-                    continue
-                raise EngineError(f"cannot bind an RTP port on {self.host}: {exc}") from None
+            rtp = self._bind_one(port)
+            if rtp is None:
+                continue
+            rtcp = self._bind_one(port + 1)
+            if rtcp is None:
+                rtp.close()
+                continue
             with contextlib.suppress(OSError):
-                sock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
-            return sock, port
+                rtp.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 256 * 1024)
+            return (rtp, rtcp), port
         raise EngineError(f"no free RTP port left in {self._ports.start}-{self._ports.stop}")
+
+    def _bind_one(self, port: int) -> socket.socket | None:
+        family = socket.AF_INET6 if ":" in self.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_DGRAM)
+        try:
+            sock.bind((self.host, port))
+        except OSError as exc:
+            sock.close()
+            if exc.errno in (errno.EADDRINUSE, errno.EACCES):
+                return None
+            raise EngineError(f"cannot bind an RTP port on {self.host}: {exc}") from None
+        return sock
 
     def _watch_writable(self, worker: _Worker) -> None:
         if worker.channel.pending and self._loop is not None:

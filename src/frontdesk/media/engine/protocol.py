@@ -18,7 +18,8 @@ Address = tuple[str, int]
 # -- commands -------------------------------------------------------------------------------
 @dataclass(frozen=True, slots=True)
 class OpenStream:
-    """Adopt the UDP socket sent with this message; no media flows until `Configure`."""
+    """Adopt the UDP socket sent with this message, and the RTCP socket (the next port) when
+    a second one rides along; no media flows until `Configure`."""
 
     stream: str
     local_port: int
@@ -30,6 +31,9 @@ class Configure:
 
     `expect_media` is False when the peer said it will not send (sendonly/inactive from our
     side's view), which suspends the inactivity check. `inactivity_timeout` None disables it.
+    `rtcp` is where the peer wants RTCP (RFC 3550 §11: the RTP port + 1 unless SDP says
+    otherwise, RFC 3605); None sends no RTCP. With `rtcp_mux` (RFC 5761) RTCP shares the RTP
+    port on both sides and `rtcp` only switches it on.
     """
 
     stream: str
@@ -40,6 +44,8 @@ class Configure:
     send: bool = True
     expect_media: bool = True
     inactivity_timeout: float | None = 30.0
+    rtcp: Address | None = None
+    rtcp_mux: bool = False
 
 
 @dataclass(frozen=True, slots=True)
@@ -128,13 +134,20 @@ class Close:
 
 
 @dataclass(frozen=True, slots=True)
+class QueryStats:
+    """Ask for a `StreamStats` of the stream now (final=False), e.g. for a live wallboard."""
+
+    stream: str
+
+
+@dataclass(frozen=True, slots=True)
 class Shutdown:
     pass
 
 
 Command = (
     OpenStream | Configure | Play | StopPlay | Record | Bridge | Unbridge | Mix | LeaveMix
-    | Close | Shutdown
+    | Close | QueryStats | Shutdown
 )  # fmt: skip
 
 
@@ -174,7 +187,14 @@ class RecordingDone:
 
 @dataclass(frozen=True, slots=True)
 class StreamStats:
-    """Counters of one stream; `jitter_ms` is RFC 3550 A.8 on what we received."""
+    """Counters and call quality of one stream (one leg), in both directions.
+
+    Received: `lost` and `jitter_ms` are RFC 3550 A.3/A.8 on what the peer sent us. Sent:
+    what the peer's RTCP reports said about our stream (§6.4.1), None until one arrived;
+    `remote_loss` is its cumulative loss over what we had sent by then. `rtt_ms` is the mean
+    of the round trips measured from LSR/DLSR. The MOS figures are estimates (simplified
+    ITU-T G.107 E-model, `frontdesk.media.quality`), one per direction, None without data.
+    """
 
     stream: str
     received: int
@@ -184,6 +204,15 @@ class StreamStats:
     jitter_ms: float
     rejected: int  # from addresses other than the latched one (RFC 4961)
     final: bool  # True when the stream has been closed
+    rtcp_sent: int = 0
+    rtcp_received: int = 0
+    remote_lost: int | None = None
+    remote_loss: float | None = None  # 0..1
+    remote_jitter_ms: float | None = None
+    rtt_ms: float | None = None
+    rtt_max_ms: float | None = None
+    mos_received: float | None = None  # what we hear from the peer
+    mos_sent: float | None = None  # what the peer hears from us (needs its RTCP)
 
 
 @dataclass(frozen=True, slots=True)

@@ -24,12 +24,15 @@ from frontdesk.media import FRAME_SAMPLES, MediaError
 from frontdesk.media.codec import Codec, codec_for
 from frontdesk.media.dtmf import DtmfReceiver
 from frontdesk.media.engine import protocol as p
+from frontdesk.media.engine.rtcp_link import RtcpLink
 from frontdesk.media.engine.sources import EncodedPlayback
 from frontdesk.media.engine.timeline import AudioTimeline
 from frontdesk.media.jitter import JitterBuffer
 from frontdesk.media.latch import InactivityDetector, RtpLatch
+from frontdesk.media.quality import estimated_mos
 from frontdesk.media.recorder import CallRecorder, RecordingStopped, RecordMode
 from frontdesk.media.relay import StreamRewriter
+from frontdesk.media.rtcp_session import RtcpSession, SentSoFar
 from frontdesk.media.rtp import RtpPacket, parse_header, write_rtp
 from frontdesk.media.rtp_stats import SourceStats
 
@@ -70,20 +73,37 @@ class Stream:
         "rejected",
         "relayed",
         "rewriter",
+        "rtcp",
+        "rtcp_sock",
         "send_enabled",
         "send_to",
         "sent",
+        "sent_octets",
         "slot",
         "sock",
         "source",
         "te_pt",
         "timeout",
+        "wall_offset",
     )
 
-    def __init__(self, name: str, sock: socket.socket, local_port: int, slot: int) -> None:
+    def __init__(
+        self,
+        name: str,
+        sock: socket.socket,
+        local_port: int,
+        slot: int,
+        rtcp_sock: socket.socket | None = None,
+        wall_offset: float = 0.0,
+    ) -> None:
         sock.setblocking(False)
         self.name, self.sock, self.fd = name, sock, sock.fileno()
         self.local_port, self.slot = local_port, slot
+        if rtcp_sock is not None:
+            rtcp_sock.setblocking(False)
+        self.rtcp_sock = rtcp_sock
+        self.rtcp: RtcpLink | None = None  # set up by the first Configure that names an address
+        self.wall_offset = wall_offset  # wall-clock minus monotonic: NTP timestamps in SRs
         self._rng = random.Random()
         self.codec: Codec = codec_for("PCMU")
         self.pt, self.te_pt = 0, -1  # -1: no telephone-event payload type negotiated
@@ -117,10 +137,10 @@ class Stream:
         self.mixing: str | None = None  # conference group
         self.dtmf = DtmfReceiver()
         self.source: SourceStats | None = None
-        self.received = self.sent = self.relayed = self.rejected = 0
+        self.received = self.sent = self.relayed = self.rejected = self.sent_octets = 0
 
     # -- configuration ------------------------------------------------------------------------
-    def configure(self, cmd: p.Configure) -> None:
+    def configure(self, cmd: p.Configure, now: float) -> None:
         self.codec = codec_for(cmd.codec, cmd.payload_type)
         self.pt = cmd.payload_type
         self.te_pt = -1 if cmd.telephone_event_pt is None else cmd.telephone_event_pt
@@ -133,6 +153,11 @@ class Stream:
         self.detector = None  # re-armed by the next packet
         if self.jitter is not None:
             self.jitter = JitterBuffer(self.codec)
+        if cmd.rtcp is not None:
+            if self.rtcp is None:
+                session = RtcpSession(self.rewriter.out_ssrc, now, self._rng, self.wall_offset)
+                self.rtcp = RtcpLink(session, self.rtcp_sock)
+            self.rtcp.configure(cmd.rtcp, cmd.rtcp_mux)
 
     @property
     def needs_tick(self) -> bool:
@@ -148,8 +173,12 @@ class Stream:
         now: float,
         out: list[p.Event],
     ) -> None:
-        if n < 12 or buf[0] & 0xC0 != 0x80 or 192 <= buf[1] <= 223:
-            return  # not RTP version 2, or RTCP multiplexed on this port (RFC 5761 §4)
+        if n < 12 or buf[0] & 0xC0 != 0x80:
+            return  # not RTP version 2
+        if 192 <= buf[1] <= 223:  # RTCP multiplexed on this port (RFC 5761 §4)
+            if self.rtcp is not None and self.rtcp.mux:
+                self.receive_rtcp(view[:n], addr, now)
+            return
         seq, ts, ssrc = _SEQ_TS_SSRC.unpack_from(buf, 2)
         if addr != self.latched:
             accepted, _moved = self.latch.observe(addr, ssrc, now)
@@ -204,6 +233,7 @@ class Stream:
         except OSError:
             return  # ICMP unreachable from an earlier send, or a full buffer: drop it
         peer.sent += 1
+        peer.sent_octets += n - 12
         self.relayed += 1
 
     def _telephone_event(self, packet: memoryview, now: float, out: list[p.Event]) -> None:
@@ -239,6 +269,7 @@ class Stream:
         except OSError:
             return
         self.sent += 1
+        self.sent_octets += n - 12
 
     def tick(
         self, out_buf: bytearray, out_view: memoryview, now: float, out: list[p.Event]
@@ -261,7 +292,12 @@ class Stream:
             recorder.write(rx, tx, now)
 
     def housekeeping(self, now: float, out: list[p.Event]) -> None:
-        """Once a second or so: close DTMF events whose end packets were lost; inactivity."""
+        """Every 200 ms: RTCP reports when due; DTMF events whose end packets were lost;
+        inactivity."""
+        rtcp = self.rtcp
+        if rtcp is not None and now >= rtcp.session.next_at:
+            rtcp.report(now, self._sent_so_far(now), self.source, self.received, self.sock,
+                        self.send_to)  # fmt: skip
         if self.te_pt >= 0:
             for d in self.dtmf.poll(now):
                 out.append(p.DtmfReceived(self.name, d.digit, d.start, d.duration))
@@ -334,9 +370,54 @@ class Stream:
             )
         )
 
+    # -- RTCP (RFC 3550 §6) ---------------------------------------------------------------------
+    def _sent_so_far(self, now: float) -> SentSoFar:
+        return SentSoFar(self.sent, self.sent_octets, self.rewriter.timestamp_at(now))
+
+    def receive_rtcp(self, data: bytes | memoryview, addr: Address, now: float) -> None:
+        rtcp = self.rtcp
+        if rtcp is not None and rtcp.accept(addr, self.latched):
+            rtcp.session.receive(data, now, self.source, self.sent)
+
+    def say_bye(self, now: float) -> None:
+        """The last report and BYE (§6.6), as the stream closes."""
+        rtcp = self.rtcp
+        if rtcp is not None:
+            data = rtcp.session.bye(now, self._sent_so_far(now), self.source)
+            rtcp.send(data, self.sock, self.send_to)
+
+    def close_sockets(self) -> None:
+        self.sock.close()
+        if self.rtcp_sock is not None:
+            self.rtcp_sock.close()
+
     def stats(self, final: bool) -> p.StreamStats:
         source = self.source
         lost = max(source.lost, 0) if source is not None else 0
         jitter = source.jitter / 8.0 if source is not None else 0.0  # 8 units per ms at 8 kHz
-        return p.StreamStats(self.name, self.received, self.sent, self.relayed, lost, jitter,
-                             self.rejected, final)  # fmt: skip
+        session = self.rtcp.session if self.rtcp is not None else None
+        rtt = session.rtt_mean if session is not None else None
+        # One-way delay for the E-model: half the round trip plus a typical 60 ms of jitter
+        # buffer at the far end (unknown to us; the receiving phone's).
+        one_way_ms = (rtt * 500 if rtt is not None else 0.0) + 60.0
+        expected = self.received + lost
+        mos_received = None
+        if self.received:
+            mos_received = round(estimated_mos(lost / expected, one_way_ms), 2)
+        remote = session.last if session is not None else None
+        remote_loss = session.remote_loss_ratio if session is not None else None
+        mos_sent = None
+        if remote_loss is not None:
+            mos_sent = round(estimated_mos(remote_loss, one_way_ms), 2)
+        return p.StreamStats(
+            self.name, self.received, self.sent, self.relayed, lost, jitter, self.rejected, final,
+            rtcp_sent=session.sent if session is not None else 0,
+            rtcp_received=session.received if session is not None else 0,
+            remote_lost=remote.block.cumulative_lost if remote is not None else None,
+            remote_loss=remote_loss,
+            remote_jitter_ms=remote.block.jitter / 8.0 if remote is not None else None,
+            rtt_ms=rtt * 1000 if rtt is not None else None,
+            rtt_max_ms=session.rtt_max * 1000 if session is not None and rtt is not None else None,
+            mos_received=mos_received,
+            mos_sent=mos_sent,
+        )  # fmt: skip

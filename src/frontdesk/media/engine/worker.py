@@ -41,6 +41,9 @@ class MediaWorker:
         self.clock = clock
         self.streams: dict[str, Stream] = {}
         self.by_fd: dict[int, Stream] = {}
+        self.rtcp_by_fd: dict[int, Stream] = {}
+        # NTP timestamps in RTCP are wall-clock: one offset, so reports never jump with NTP.
+        self.wall_offset = time.time() - clock()
         self.slots: list[dict[str, Stream]] = [{} for _ in range(SLOTS)]
         self.assigner = SlotAssigner(SLOTS)
         self.conferences: dict[str, Conference] = {}
@@ -61,7 +64,7 @@ class MediaWorker:
             p.OpenStream: self._open, p.Configure: self._configure, p.Play: self._play,
             p.StopPlay: self._stop_play, p.Record: self._record, p.Bridge: self._bridge,
             p.Unbridge: self._unbridge, p.Mix: self._mix, p.LeaveMix: self._leave_mix,
-            p.Close: self._close, p.Shutdown: self._shutdown,
+            p.Close: self._close, p.QueryStats: self._query_stats, p.Shutdown: self._shutdown,
         }  # fmt: skip
 
     # -- the loop -----------------------------------------------------------------------------
@@ -88,6 +91,8 @@ class MediaWorker:
                         receive(buf, view, n, addr, now, events)
                 elif fd == channel_fd:
                     self._channel_ready(mask, now)
+                else:
+                    self._rtcp_ready(fd, now)
             for due in ticker.due(clock()):
                 self._service(due.tick, due.slot, due.deadline)
             if events:
@@ -111,6 +116,20 @@ class MediaWorker:
                 stream.housekeeping(now, out)
         if slot == 0 and tick % LOAD_TICKS == 0 and tick:
             self._report_load(now)
+
+    def _rtcp_ready(self, fd: int, now: float) -> None:
+        stream = self.rtcp_by_fd.get(fd)
+        if stream is None or stream.rtcp_sock is None:
+            return
+        sock = stream.rtcp_sock
+        for _ in range(MAX_DRAIN):
+            try:
+                data, addr = sock.recvfrom(2048)
+            except BlockingIOError:
+                return
+            except OSError:
+                continue  # an ICMP error from our own reports to a peer without RTCP
+            stream.receive_rtcp(data, addr, now)
 
     def _report_load(self, now: float) -> None:
         period = LOAD_TICKS * self.ticker.period
@@ -173,23 +192,31 @@ class MediaWorker:
         return stream
 
     def _open(self, cmd: p.OpenStream, fds: list[int], now: float) -> None:
-        if len(fds) != 1:
+        if len(fds) not in (1, 2):
             for fd in fds:
                 os.close(fd)
-            raise MediaError("OpenStream must carry exactly one socket")
-        sock = socket.socket(fileno=fds[0])
+            raise MediaError("OpenStream must carry an RTP socket and at most an RTCP socket")
+        socks = [socket.socket(fileno=fd) for fd in fds]
         if cmd.stream in self.streams:
-            sock.close()
+            for sock in socks:
+                sock.close()
             raise MediaError(f"media stream {cmd.stream!r} is already open")
         slot = self.assigner.assign(cmd.stream)
-        stream = Stream(cmd.stream, sock, cmd.local_port, slot)
+        rtcp_sock = socks[1] if len(socks) == 2 else None
+        stream = Stream(cmd.stream, socks[0], cmd.local_port, slot, rtcp_sock, self.wall_offset)
         self.streams[cmd.stream] = stream
         self.by_fd[stream.fd] = stream
         self.slots[slot][cmd.stream] = stream
         self.epoll.register(stream.fd, _IN)
+        if rtcp_sock is not None:
+            self.rtcp_by_fd[rtcp_sock.fileno()] = stream
+            self.epoll.register(rtcp_sock.fileno(), _IN)
 
     def _configure(self, cmd: p.Configure, fds: list[int], now: float) -> None:
-        self._stream(cmd.stream).configure(cmd)
+        self._stream(cmd.stream).configure(cmd, now)
+
+    def _query_stats(self, cmd: p.QueryStats, fds: list[int], now: float) -> None:
+        self.events.append(self._stream(cmd.stream).stats(final=False))
 
     def _play(self, cmd: p.Play, fds: list[int], now: float) -> None:
         stream = self._stream(cmd.stream)
@@ -257,12 +284,16 @@ class MediaWorker:
         stream.stop_recording(now, self.events)
         if stream.playback is not None:
             self.events.append(p.PlaybackDone(stream.name, stream.playback.seconds_sent, True))
+        stream.say_bye(now)
         self.events.append(stream.stats(final=True))
         self.epoll.unregister(stream.fd)
         del self.by_fd[stream.fd]
+        if stream.rtcp_sock is not None:
+            self.epoll.unregister(stream.rtcp_sock.fileno())
+            del self.rtcp_by_fd[stream.rtcp_sock.fileno()]
         del self.slots[stream.slot][stream.name]
         self.assigner.release(stream.name)
-        stream.sock.close()
+        stream.close_sockets()
 
     def _shutdown(self, cmd: p.Shutdown, fds: list[int], now: float) -> None:
         for name in list(self.streams):
