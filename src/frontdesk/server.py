@@ -99,10 +99,12 @@ class Server:
         self.crm = CrmStore(
             self.db, self.clock, region=region_of(n.number for n in company.numbers)
         )
+        self.directory = CallerDirectory(self.crm)
+        self.directory.reconfigure(company.crm.http)
         self.services = Services(
             company=company, flows=options.setup.flows, ua=self.ua,
             media=self.call_media, prompts=PromptBook(options.data_dir / "tts"),
-            clock=self.clock, log=self.event_log, directory=CallerDirectory(self.crm),
+            clock=self.clock, log=self.event_log, directory=self.directory,
         )  # fmt: skip
         self.dialer = Dialer(company, self.ua, self.call_media, options.sip_hosts[0],
                              self.event_log, self.clock.wall)  # fmt: skip
@@ -111,7 +113,8 @@ class Server:
         self.switchboard.dialer, self.switchboard.centre = self.dialer, self.centre
         region = region_of(n.number for n in company.numbers)
         self.followups = FollowupStore(self.db, self.clock, region=region)
-        self.services.followups = TaskFollowUps(self.followups, self.services)
+        self.task_followups = TaskFollowUps(self.followups, self.services)
+        self.services.followups = self.task_followups
         self.watcher: CompanyWatcher | None = None
         self.trunks = TrunkRegistrar(company, self.ua, self.event_log, self.clock.wall)
         self.trunk_monitor = TrunkMonitor(company, self.ua, self.event_log, self.clock.wall)
@@ -129,6 +132,8 @@ class Server:
             load_demo(self.crm)
         self.services.music = music_on_hold(self.options.data_dir / "media")
         self.services.kick = self.transport.pump
+        # Callbacks the routing engine held before a restart (or a crash) are held again.
+        await self.task_followups.restore(self.centre)
         if self.options.config_path is not None:
             self.watcher = CompanyWatcher(self.options.config_path)
         locals_: list[LocalAddress] = []
@@ -232,6 +237,7 @@ class Server:
             self.services.flows = outcome.setup.flows
             self.centre.reconfigure(company)
             self.webhooks.reconfigure(company)
+            self.directory.reconfigure(company.crm.http)
             log.info("company file reloaded: %s", ", ".join(str(c) for c in outcome.changed))
             self.event_log.append(self.clock.wall(), "config.reloaded", None,
                                   files=[str(c) for c in outcome.changed])  # fmt: skip
@@ -258,10 +264,12 @@ class Server:
             await self.web.stop()
         await self.engine.stop()  # finishes recordings; their events are logged below
         await self.transport.close()
+        await asyncio.to_thread(self.task_followups.close)  # follow-up writes still queued
         self.event_log.append(self.clock.wall(), "server.stopped", None)
         self.event_log.flush()
         self.webhooks.after_flush()
         await self.webhooks.stop()
+        await self.directory.aclose()
 
 
 def run_server(args: argparse.Namespace) -> int:

@@ -11,7 +11,13 @@ company:
   recording: queues
   recording_notice: "Calls may be recorded."
   flows: flows.yaml
-  crm: {demo_data: false, http_url: "https://crm.example/api?phone={number}", http_timeout_s: 0.8}
+  crm:
+    demo_data: false
+    http:
+      url: "https://crm.example/api?phone={number}"
+      timeout_ms: 800
+      headers: {X-Api-Key: k3y}
+      mapping: {contact.first_name: data.first, contact.last_name: data.last}
   smtp: {host: mail.example, port: 587, sender: desk@acme.example, username: u, password: p,
          starttls: true}
 numbers:

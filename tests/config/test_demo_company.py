@@ -26,7 +26,7 @@ def test_company_settings() -> None:
     assert c.timezone == "Europe/London"
     assert c.recording is RecordingPolicy.ALL
     assert c.recording_notice == "This call may be recorded for training."
-    assert c.crm.demo_data and c.crm.http_url is None
+    assert c.crm.demo_data and c.crm.http is None
     assert c.smtp is None
 
 

@@ -278,3 +278,29 @@ def test_the_directory_asks_the_external_crm_only_for_unknown_callers(
     assert local.source == "local" and local.contact.first_name == "Omar"
     assert remote.source == "acme-crm" and remote.contact.first_name == "Susan"
     assert [path for path, _ in FakeCrm.seen] == ["/crm/%2B442079460555"]
+
+
+def test_a_reloaded_company_file_swaps_the_connector_only_when_its_settings_change(
+    base_url: str, store: CrmStore
+) -> None:
+    first = parse_http_config({"url": base_url + "/crm/{number}", "mapping": MAPPING})
+    moved = parse_http_config({"url": base_url + "/v2/{number}", "mapping": MAPPING})
+
+    async def reload_twice() -> tuple[bool, bool, bool, Any]:
+        directory = CallerDirectory(store)
+        directory.reconfigure(first)
+        kept = directory.remote
+        directory.reconfigure(parse_http_config({"url": first.url, "mapping": MAPPING}))
+        unchanged = directory.remote is kept
+        directory.reconfigure(moved)
+        swapped = directory.remote is not kept and directory.remote is not None
+        profile = await directory.lookup("02079460555")
+        directory.reconfigure(None)
+        gone = directory.remote is None
+        await directory.aclose()
+        return unchanged, swapped, gone, profile
+
+    unchanged, swapped, gone, profile = asyncio.run(reload_twice())
+    assert unchanged and swapped and gone
+    assert profile is not None and profile.contact.first_name == "Susan"
+    assert [path for path, _ in FakeCrm.seen] == ["/v2/%2B442079460555"]

@@ -6,6 +6,7 @@ import enum
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontdesk.crm.http_connector import HttpCrmConfig
 from frontdesk.flows.hours import Schedule
 
 # What agents choose from after a call unless the company file lists its own.
@@ -107,11 +108,10 @@ class Smtp:
 @dataclass(frozen=True, slots=True)
 class CrmSource:
     """Where callers are looked up: the built-in CRM (with the demo callers loaded or not),
-    then an external CRM over HTTP when `http_url` is set."""
+    then an external CRM over HTTP when `http` is set."""
 
     demo_data: bool = False
-    http_url: str | None = None
-    http_timeout_s: float = 1.0
+    http: HttpCrmConfig | None = None
 
 
 @dataclass(frozen=True, slots=True)

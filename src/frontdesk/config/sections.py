@@ -18,6 +18,7 @@ from frontdesk.config.company import (
     Smtp,
     Trunk,
 )
+from frontdesk.config.crm_source import read_crm
 from frontdesk.config.reader import Fields, Reader
 from frontdesk.flows.hours import check_timezone
 
@@ -25,7 +26,6 @@ HEAD_KEYS = {
     "name", "domain", "recording", "recording_notice", "timezone", "flows", "crm", "smtp",
     "dispositions",
 }  # fmt: skip
-CRM_KEYS = {"demo_data", "http_url", "http_timeout_s"}
 SMTP_KEYS = {"host", "port", "sender", "username", "password", "starttls", "timeout_s"}
 NUMBER_KEYS = {"number", "aliases", "flow", "language", "ring_s", "hangup_after_s"}
 TRUNK_KEYS = {"name", "host", "port", "transport", "username", "password", "register"}
@@ -92,25 +92,6 @@ def read_dispositions(r: Reader, f: Fields) -> tuple[str, ...]:
         r.problem(f["dispositions"], f"company: 'dispositions' {problem}")
         return DEFAULT_DISPOSITIONS
     return found
-
-
-def read_crm(r: Reader, node: yaml.Node) -> CrmSource:
-    what = "company: crm"
-    f = r.mapping(node, what)
-    r.unknown_keys(f, CRM_KEYS, what)
-    url = r.optional_text(f, "http_url", None, what)
-    if url is not None and not url.startswith(("http://", "https://")):
-        r.problem(f["http_url"], f"{what}: http_url '{url}' must start with http:// or https://")
-    elif url is not None and "{" in url:
-        try:
-            url.format(number="+1", digits="1")
-        except (KeyError, IndexError, ValueError):
-            r.problem(f["http_url"], f"{what}: http_url may use only {{number}} and {{digits}}")
-    return CrmSource(
-        demo_data=r.boolean(f, "demo_data", False, what),
-        http_url=url,
-        http_timeout_s=r.number(f, "http_timeout_s", 1.0, (0.05, 30.0), what),
-    )
 
 
 def read_smtp(r: Reader, node: yaml.Node) -> Smtp:
