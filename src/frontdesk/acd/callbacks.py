@@ -9,6 +9,10 @@
   seconds after the promise, a `CallbackPromiseMissed` event makes the broken promise visible.
 * Failed attempts (no answer, busy) are retried after `callback_retry_after` seconds, keeping
   the original entry time, up to `callback_max_attempts`.
+* Held again after a restart (`restore_callback`, from the follow-up store): a kept place joins
+  the line with its original entry time, a booked callback keeps its promised time — even one
+  that passed while the server was down, so it is due at once and keeps its place among the
+  others, and a promise already broken is reported as such.
 """
 
 from __future__ import annotations
@@ -40,12 +44,15 @@ class Callbacks(Exits):
             slot += 1
         return None
 
-    def _promise(self, contact: ContactRecord, wall_at: float) -> None:
-        """Books the callback for wall-clock time `wall_at` and sets its timers."""
+    def _promise(self, contact: ContactRecord, wall_at: float, past_ok: bool = False) -> None:
+        """Books the callback for wall-clock time `wall_at` and sets its timers. With
+        `past_ok` a time already past stays in the past (a promise made before a restart), so
+        the callback is due at once and its entry time is the promised one."""
         queue = contact.queue
         slot = self._slot(wall_at)
         queue.booked_slots[slot] = queue.booked_slots.get(slot, 0) + 1
-        due = self.now + max(0.0, wall_at - self.clock.wall())
+        ahead = wall_at - self.clock.wall()
+        due = self.now + (ahead if past_ok else max(0.0, ahead))
         contact.promised_at = due
         self._schedule(due, TimerKind.CALLBACK_DUE, contact, due, None)
         grace = queue.config.callback_promise_grace
@@ -84,6 +91,24 @@ class Callbacks(Exits):
         self._note(
             contact,
             f"callback to {number} promised for t={contact.promised_at:.1f}s (wall {wall_at:.0f})",
+        )
+
+    def _hold_again(
+        self, contact: ContactRecord, number: str, promised_wall: float | None, attempts: int
+    ) -> None:
+        """A callback held before a restart, its contact just made with its entry time."""
+        contact.number, contact.attempts = number, attempts
+        self._contact_to(contact, ContactTrigger.SCHEDULE_CALLBACK)
+        if promised_wall is None:
+            self._note(contact, f"held again after a restart: keeps its place to call {number}")
+            self._enter_line(contact, contact.queue)
+            return
+        self._promise(contact, promised_wall, past_ok=True)
+        assert contact.promised_at is not None
+        self._note(
+            contact,
+            f"held again after a restart: callback to {number} promised for"
+            f" t={contact.promised_at:.1f}s (wall {promised_wall:.0f})",
         )
 
     def _callback_due(self, contact: ContactRecord) -> None:

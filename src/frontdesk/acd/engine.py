@@ -11,6 +11,7 @@ a live server every few hundred milliseconds.
 from __future__ import annotations
 
 import random
+from dataclasses import replace
 
 from frontdesk.acd import events as ev
 from frontdesk.acd.errors import AcdError, ConfigurationError, IllegalTransition
@@ -315,6 +316,30 @@ class RoutingEngine(Timed):
         queue = self._queue(spec.queue)
         contact = self._new_contact(spec, queue)
         self._schedule_for(contact, number, at_wall)
+
+    def restore_callback(
+        self,
+        spec: ContactSpec,
+        number: str,
+        place_wall: float,
+        promised_wall: float | None = None,
+        attempts: int = 0,
+    ) -> list[ev.Decision]:
+        """Holds again a callback held before a restart (kept in the follow-up store): a kept
+        place (`promised_wall` None) joins the line at once with its entry time `place_wall`;
+        a booked one keeps its promise, even one already past (it is then due at once). No
+        new request is recorded: the caller asked only once."""
+        self._begin()
+        if spec.id in self.contacts or spec.id in self.closed:
+            raise AcdError(f"contact id {spec.id!r} has already been used")
+        if not number:
+            raise AcdError("a callback needs a number to call")
+        queue = self._queue(spec.queue)
+        # A place never dates from the future; the engine's clock is not the wall clock.
+        entered = self.now - max(0.0, self.clock.wall() - place_wall)
+        contact = self._new_contact(replace(spec, entered_at=entered), queue)
+        self._hold_again(contact, number, promised_wall, max(0, attempts))
+        return self._take_decisions()
 
     def propose_callback_time(
         self, queue: str, earliest_wall: float, latest_wall: float

@@ -1,8 +1,12 @@
 """Follow-up tables (SQLAlchemy Core), kept in the same SQLite file as the event log.
 
-Every table is prefixed `followup_`. The partial unique index `followup_one_open_task` is what
-guarantees one open task per caller per team even when two processes race: the loser of the
-race gets an IntegrityError and the store retries, finding the winner's task.
+Every table is prefixed `followup_`. `followup_held_callbacks` keeps, for a callback task, the
+place the routing engine holds for it (queue, entry time, promise, attempts), so the engine can
+be given its callbacks back after a restart (see held.py).
+
+The partial unique index `followup_one_open_task` is what guarantees one open task per caller
+per team even when two processes race: the loser of the race gets an IntegrityError and the
+store retries, finding the winner's task.
 
 `create_schema(engine)` is idempotent: it creates what is missing and leaves the rest alone.
 """
@@ -90,6 +94,26 @@ attempts = Table(
     Column("at", Float, nullable=False),
     Column("outcome", String(200), nullable=False),
     Column("by", String(128), nullable=True),
+)
+
+
+held_callbacks = Table(
+    "followup_held_callbacks",
+    followup_metadata,
+    Column("id", Integer, primary_key=True, autoincrement=True),
+    Column("contact_id", String(255), nullable=False, unique=True),
+    Column("task_id", Integer, ForeignKey("followup_tasks.id"), nullable=False, index=True),
+    Column("queue", String(64), nullable=False),
+    Column("number", String(255), nullable=False),
+    Column("priority", Integer, nullable=True),  # None: the engine's default for callbacks
+    Column("language", String(20), nullable=False),
+    Column("account", String(255), nullable=False, default=""),
+    Column("place_at", Float, nullable=False),
+    Column("promised_at", Float, nullable=True),
+    Column("attempts", Integer, nullable=False, default=0),
+    Column("created_at", Float, nullable=False),
+    Column("ended_at", Float, nullable=True),
+    Column("outcome", String(64), nullable=True),
 )
 
 

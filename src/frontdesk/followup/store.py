@@ -25,8 +25,9 @@ from sqlalchemy.exc import IntegrityError
 from frontdesk.clock import Clock
 from frontdesk.crm.errors import CrmError
 from frontdesk.crm.numbers import caller_key, check_region
-from frontdesk.followup import checks, rows, work
+from frontdesk.followup import checks, held, rows, work
 from frontdesk.followup.errors import FollowupError
+from frontdesk.followup.held import HeldCallback, HeldPlace
 from frontdesk.followup.merge import Booking, Unanswered, book_callback, record_unanswered
 from frontdesk.followup.model import (
     Attempt,
@@ -166,9 +167,11 @@ class FollowupStore:
         call_id: str | None = None,
         promise: str | None = None,
         language: str = "en",
+        place: HeldPlace | None = None,
     ) -> Task:
         """A callback the caller booked: as soon as possible (`due_at`, the promise) or in a
-        `window` (start, end), which is then also when it is due."""
+        `window` (start, end), which is then also when it is due. `place` is what the routing
+        engine holds for it, written in the same transaction (see held.py)."""
         raw = checks.text(caller, "caller number", _ID)
         key = caller_key(raw, self.region)
         if key is None:
@@ -188,7 +191,43 @@ class FollowupStore:
             promise=checks.optional_text(promise, "promise", 500),
             language=checks.text(language, "language", 20),
         )
-        return self._write(lambda conn, now: book_callback(conn, now, booking))
+        if place is not None:
+            place = _checked_place(place)
+
+        def change(conn: Connection, now: float) -> Task:
+            task = book_callback(conn, now, booking)
+            if place is not None:
+                held.hold(conn, now, task.id, place)
+            return task
+
+        return self._write(change)
+
+    def callback_attempt_failed(self, contact_id: str, outcome: str, by: str | None) -> Task | None:
+        """A dial of a held callback failed: one more attempt on its place and on its task.
+        Returns the task (None when no place is held under `contact_id`)."""
+        outcome = checks.text(outcome, "outcome", 200)
+        who = checks.optional_text(by, "name of who tried", _WHO)
+
+        def change(conn: Connection, now: float) -> Task | None:
+            task_id = held.note_failed_attempt(conn, contact_id)
+            if task_id is None:
+                return None
+            task = rows.read_task(conn, task_id)
+            if task is None or not task.is_open:
+                return task
+            return work.record_attempt(conn, now, task_id, outcome, who)
+
+        return self._write(change)
+
+    def release_callback(self, contact_id: str, outcome: str) -> bool:
+        """The routing engine is done with the callback's place; False when none was held."""
+        outcome = checks.text(outcome, "outcome", 200)
+        return self._write(lambda conn, now: held.release(conn, now, contact_id, outcome))
+
+    def held_callbacks(self) -> tuple[HeldCallback, ...]:
+        """The places the routing engine must hold again after a restart, oldest first."""
+        with self._engine.connect() as conn:
+            return held.open_places(conn)
 
     # -- working the tasks ------------------------------------------------------------------
 
@@ -268,3 +307,18 @@ class FollowupStore:
     def attempts_of(self, task_id: int) -> tuple[Attempt, ...]:
         with self._engine.connect() as conn:
             return rows.read_attempts(conn, task_id)
+
+
+def _checked_place(place: HeldPlace) -> HeldPlace:
+    return HeldPlace(
+        contact_id=checks.text(place.contact_id, "callback's contact id", _ID),
+        queue=checks.text(place.queue, "callback's queue", _NAME),
+        number=checks.text(place.number, "number to call back", _ID),
+        place_at=checks.instant(place.place_at, "time the caller's place dates from"),
+        promised_at=None
+        if place.promised_at is None
+        else checks.instant(place.promised_at, "promised callback time"),
+        priority=place.priority,
+        language=place.language[:20],
+        account=place.account[:255],
+    )

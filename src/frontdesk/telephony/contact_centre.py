@@ -11,8 +11,11 @@ a few times a second so that its own timers (ring timeouts, relaxation, wrap-up)
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import random
+from functools import partial
+from typing import Any
 
 from frontdesk.acd import events as ev
 from frontdesk.acd.engine import RoutingEngine
@@ -22,6 +25,7 @@ from frontdesk.acd.states import AgentState, ContactState
 from frontdesk.config import Company, Number
 from frontdesk.config.company import Queue
 from frontdesk.flows import actions as a
+from frontdesk.followup.held import HeldCallback, HeldPlace
 from frontdesk.sip.headers import NameAddr
 from frontdesk.sip.registrar import Registrar
 from frontdesk.sip.uri import SipUri
@@ -29,12 +33,15 @@ from frontdesk.telephony import TelephonyError
 from frontdesk.telephony.agent_line import AgentLine, ForwardLine
 from frontdesk.telephony.call_media import Hangup
 from frontdesk.telephony.conversation import InboundCall, Mode
+from frontdesk.telephony.followups import restore_into
 from frontdesk.telephony.legs import Dialer
 from frontdesk.telephony.queue_wait import QueueWait
 from frontdesk.telephony.queues import queue_config
-from frontdesk.telephony.services import Services
+from frontdesk.telephony.services import FollowUps, Services
 
 _ENGINE_TIMES = ("entered_at", "promised_at")  # fields of engine events holding instants
+# How a callback the engine held can end (ContactState values of acd.closed).
+_CALLBACK_ENDS = frozenset({"callback-connected", "callback-failed", "cancelled"})
 log = logging.getLogger("frontdesk.calls")
 TICK_S = 0.25
 
@@ -195,20 +202,48 @@ class ContactCentre:
         self.calls[call.call_id] = call
         call.queued(queue.name)
         wait = self.waits[call.call_id] = QueueWait(self, call, queue)
-        wait.start()
         self._apply(lambda: self.engine.contact_arrives(spec))
+        # Started once the engine has the caller, so the first announcement can say their
+        # position; not at all when the engine sent them on at once (voicemail, refused).
+        if self.waits.get(call.call_id) is wait:
+            wait.start()
 
-    def keep_place(self, call: InboundCall, promised: float) -> bool:
-        """The caller pressed the callback key: they leave the line but keep their place."""
-        ok = self._apply(lambda: self.engine.request_callback(call.call_id, call.caller))
-        if ok and self.services.followups is not None:
-            team = self.team_of(call.queue)
-            task = self.services.followups.callback(call.call_id, call.caller, team,
-                                                    call.queue or "", call.language, None,
-                                                    promised)  # fmt: skip
-            if task:
-                self.callbacks[call.call_id] = task
-        return ok
+    def keep_place(self, call: InboundCall, promised: float) -> asyncio.Future[str | None] | None:
+        """The caller pressed the callback key: they leave the line but keep their place.
+        None when the engine refused; else the stored task's id (None: not stored), once the
+        task and the place are written, so a restart gives the place back."""
+        record = self.engine.contacts.get(call.call_id)
+        if not self._apply(lambda: self.engine.request_callback(call.call_id, call.caller)):
+            return None
+        s = self.services
+        if s.followups is None or record is None:
+            done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        entered = record.entered_at + (s.clock.wall() - s.clock.now())
+        spec = record.spec
+        place = HeldPlace(call.call_id, record.queue.name, call.caller, entered, None,
+                          spec.priority, spec.language, spec.account)  # fmt: skip
+        stored = s.followups.callback(call.call_id, call.caller, self.team_of(call.queue),
+                                      call.queue or "", call.language, None, promised,
+                                      place)  # fmt: skip
+        stored.add_done_callback(partial(self._task_stored, call.call_id))
+        return stored
+
+    def _task_stored(self, contact_id: str, stored: asyncio.Future[str | None]) -> None:
+        if not stored.cancelled() and stored.result():
+            self.callbacks[contact_id] = str(stored.result())
+
+    def restore_callback(self, held: HeldCallback) -> bool:
+        """Holds again a callback held before a restart; False when the engine refused it."""
+        if not self._apply(lambda: restore_into(self.engine, held)):
+            return False
+        self.callbacks[held.place.contact_id] = str(held.task_id)
+        s, place = self.services, held.place
+        s.log.append(s.clock.wall(), "callback.restored", place.contact_id, task=held.task_id,
+                     queue=place.queue, place_at=round(place.place_at, 3),
+                     promised_at=place.promised_at, attempts=held.attempts)  # fmt: skip
+        return True
 
     def book_callback(self, call: InboundCall, action: a.BookCallback) -> None:
         """The flow booked a callback (as soon as possible, or in a window)."""
@@ -225,13 +260,15 @@ class ContactCentre:
             self.engine.schedule_callback(spec, number, at)
             return []
 
-        self._apply(schedule)
+        if not self._apply(schedule):
+            return
         if s.followups is not None:
-            task = s.followups.callback(call.call_id, number, self.team_of(action.queue),
-                                        action.queue, action.language, action.not_before,
-                                        action.not_after)  # fmt: skip
-            if task:
-                self.callbacks[contact_id] = task
+            place = HeldPlace(contact_id, action.queue, number, at, at, Priority.CALLBACK,
+                              action.language)  # fmt: skip
+            stored = s.followups.callback(call.call_id, number, self.team_of(action.queue),
+                                          action.queue, action.language, action.not_before,
+                                          action.not_after, place)  # fmt: skip
+            stored.add_done_callback(partial(self._task_stored, contact_id))
         call.outcome = "callback booked"
 
     def hand_over(self, call: InboundCall, action: a.Transfer | a.Forward) -> None:
@@ -362,3 +399,15 @@ class ContactCentre:
                 if isinstance(data.get(key), float | int):
                     data[key] = round(data[key] + offset, 3)
             s.log.append(round(event.at + offset, 3), kind, call_id, **data)
+            if s.followups is not None and call_id is not None:
+                self._callback_outcome(s.followups, kind, call_id, data)
+
+    def _callback_outcome(self, followups: FollowUps, kind: str, contact_id: str,
+                          data: dict[str, Any]) -> None:  # fmt: skip
+        """Failed dials and the end of a callback, for the place kept in the store."""
+        if kind == "acd.callback_failed_attempt":
+            followups.callback_attempt_failed(contact_id, str(data["outcome"]),
+                                              str(data["agent_id"]))  # fmt: skip
+        elif kind == "acd.closed" and data.get("outcome") in _CALLBACK_ENDS:
+            self.callbacks.pop(contact_id, None)
+            followups.callback_closed(contact_id, str(data["outcome"]))

@@ -19,6 +19,7 @@ from frontdesk.clock import Clock
 from frontdesk.config import Company
 from frontdesk.crm.directory import CallerDirectory
 from frontdesk.flows.model import FlowSet
+from frontdesk.followup.held import HeldPlace
 from frontdesk.sip.timers import Later
 from frontdesk.sip.useragent import UserAgent
 from frontdesk.telephony.call_media import CallMedia, EventSink
@@ -35,8 +36,13 @@ class FollowUps(Protocol):
                   name: str | None) -> None: ...  # fmt: skip
     def missed(self, call_id: str, caller: str, team: str, queue: str | None,
                reason: str) -> None: ...  # fmt: skip
+    # The callback's task id once stored (None: not stored); `place` is the routing engine's
+    # place for it, kept so a restart can give it back (telephony/followups.py).
     def callback(self, call_id: str, caller: str, team: str, queue: str, language: str,
-                 not_before: float | None, not_after: float | None) -> str | None: ...  # fmt: skip
+                 not_before: float | None, not_after: float | None,
+                 place: HeldPlace | None = None) -> asyncio.Future[str | None]: ...  # fmt: skip
+    def callback_attempt_failed(self, contact_id: str, outcome: str, by: str) -> None: ...
+    def callback_closed(self, contact_id: str, outcome: str) -> None: ...
     def reached(self, number: str, by: str) -> None: ...
 
 
