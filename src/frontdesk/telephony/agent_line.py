@@ -6,6 +6,12 @@ caller. For a callback the agent answers first, hears the whisper, and Frontdesk
 customer (`dial_customer`), bridging them when they answer. Ring failures and cancellations
 go back to the engine as declined offers; the end of the talk as `call_ended` (wrap-up).
 
+Hold: when the agent's phone holds the call (a re-INVITE with sendonly or inactive, also what
+the browser phone's hold button sends) or Frontdesk holds the caller for a consultation, the
+caller hears the queue's music on hold instead of silence, and is bridged back on resume
+(`hold_caller` / `resume_caller`, hold.py). A REFER from the agent's phone is a transfer
+(transfer.py).
+
 `ForwardLine` forwards a caller to a number through the trunk (an agent's mobile) or straight
 to an agent's phone, bridging when answered and handing the caller back to the flow if not.
 """
@@ -13,14 +19,17 @@ to an agent's phone, bridging when answered and handing the caller back to the f
 from __future__ import annotations
 
 import logging
+from pathlib import Path
 from typing import TYPE_CHECKING
 
 from frontdesk.flows.actions import Transfer
+from frontdesk.sip.events import DialogRequest
 from frontdesk.sip.headers import NameAddr
 from frontdesk.sip.registrar import Binding
 from frontdesk.sip.uri import SipUri
 from frontdesk.telephony import TelephonyError
 from frontdesk.telephony import announcements as words
+from frontdesk.telephony.hold import Held, HoldEvent, HoldTracker
 from frontdesk.telephony.legs import Leg, LegState
 from frontdesk.telephony.services import Services
 from frontdesk.telephony.speaker import Speaker
@@ -28,6 +37,7 @@ from frontdesk.telephony.speaker import Speaker
 if TYPE_CHECKING:
     from frontdesk.telephony.contact_centre import ContactCentre
     from frontdesk.telephony.conversation import InboundCall
+    from frontdesk.telephony.transfer_consult import Consult
 
 log = logging.getLogger("frontdesk.calls")
 
@@ -44,6 +54,11 @@ class AgentLine:
         self.talking = False  # accepted by the engine: ends with call_ended
         self.speaker: Speaker | None = None
         self.transfer: Transfer | None = None  # set when the agent hands the caller on
+        self.hold = HoldTracker()
+        self.consult: Consult | None = None  # the agent consults a colleague about this caller
+        self.handed_over = False  # attended transfer done: the caller is a colleague's now
+        self.in_engine = True  # False for a colleague who took the caller by attended transfer
+        self.restore_ready = False  # that colleague was put on a consult break: ready after
 
     @property
     def services(self) -> Services:
@@ -107,19 +122,29 @@ class AgentLine:
             if self.leg is not None:
                 centre.dialer.hang_up(self.leg, s.clock.now())
             return
-        centre.lines.pop((self.contact, self.agent), None)
+        if centre.lines.get((self.contact, self.agent)) is self:
+            del centre.lines[(self.contact, self.agent)]
         if self.customer is not None:
             centre.dialer.hang_up(self.customer, s.clock.now())
+        self.end_hold()
+        if self.consult is not None:
+            self.consult.line_ended()
         if self.talking:
             self.talking = False
-            centre._apply(lambda: centre.engine.call_ended(self.agent))
+            if self.in_engine:
+                centre.hold_times[(self.contact, self.agent)] = self.hold.total_s
+                centre._apply(lambda: centre.engine.call_ended(self.agent))
+        if self.restore_ready:
+            self.restore_ready = False
+            self._ready_again()
         call = centre.calls.get(self.contact)
-        if call is not None and not self.callback:
+        if call is not None and not self.callback and not self.handed_over:
             centre.calls.pop(self.contact, None)
             if self.transfer is not None:
                 s.media.unbridge(call.call_id)
                 s.log.append(s.clock.wall(), "call.transferred", call.call_id, agent=self.agent,
-                             target_kind=self.transfer.kind, to=self.transfer.to)  # fmt: skip
+                             transfer="blind", target_kind=self.transfer.kind,
+                             to=self.transfer.to)  # fmt: skip
                 centre.hand_over(call, self.transfer)
             else:
                 call.agent_left()
@@ -128,8 +153,82 @@ class AgentLine:
         """Blind transfer: the agent leaves and the caller goes to `transfer`'s target."""
         if self.leg is None or not self.talking or self.callback:
             raise TelephonyError("only a caller the agent is talking with can be transferred")
+        if self.consult is not None:
+            raise TelephonyError("finish or cancel the consultation first")
         self.transfer = transfer
         self.centre.dialer.hang_up(self.leg, self.services.clock.now())
+
+    def _ready_again(self) -> None:
+        try:
+            self.centre.set_presence(self.agent, True)
+        except TelephonyError as exc:
+            log.info("could not make %s ready again: %s", self.agent, exc)
+
+    # -- hold and transfers asked for by the agent's phone ---------------------------------------
+    def leg_held(self, leg: Leg, held: bool) -> None:
+        """The phone's re-INVITE put the call on hold (sendonly/inactive) or took it back."""
+        if leg is self.leg:
+            (self.hold_caller if held else self.resume_caller)("phone")
+
+    def leg_refer(self, leg: Leg, event: DialogRequest, now: float) -> None:
+        from frontdesk.telephony.transfer import on_refer
+
+        on_refer(self, event, now)
+
+    def hold_caller(self, by: str) -> None:
+        """`by` holds the caller: they hear the queue's music on hold."""
+        if self.talking:
+            self._hold_events(self.hold.hold(by, self.services.clock.now()))
+
+    def resume_caller(self, by: str) -> None:
+        self._hold_events(self.hold.resume(by, self.services.clock.now()))
+
+    def end_hold(self) -> None:
+        """The agent's part ends: a running hold is closed (and counted) without touching the
+        caller's audio, which whoever takes the caller next decides."""
+        for event in self.hold.end(self.services.clock.now()):
+            self._log_hold(event)
+
+    def _hold_events(self, events: list[HoldEvent]) -> None:
+        s = self.services
+        for event in events:
+            self._log_hold(event)
+            stream = self._caller_stream()
+            call = self.centre.calls.get(self.contact)
+            if stream is None:
+                continue
+            if isinstance(event, Held):
+                music = self._music(call)
+                if call is not None and not self.callback:
+                    call.speaker.music(music)
+                elif music is not None:
+                    s.media.play(stream, music, loop=True)
+            elif call is not None and not self.callback:
+                call.speaker.stop()
+            else:
+                s.media.stop_play(stream)
+
+    def _log_hold(self, event: HoldEvent) -> None:
+        s = self.services
+        if isinstance(event, Held):
+            s.log.append(s.clock.wall(), "call.held", self.contact, agent=self.agent,
+                         by=event.by)  # fmt: skip
+        else:
+            s.log.append(s.clock.wall(), "call.resumed", self.contact, agent=self.agent,
+                         by=event.by, held_s=round(event.held_s, 3),
+                         hold_total_s=round(self.hold.total_s, 3))  # fmt: skip
+
+    def _caller_stream(self) -> str | None:
+        if self.callback:
+            return self.customer.stream if self.customer is not None else None
+        return self.contact
+
+    def _music(self, call: InboundCall | None) -> Path | None:
+        """The caller's queue's music on hold (company file), else the built-in loop."""
+        queue = self.services.company.queue(call.queue) if call and call.queue else None
+        if call is not None and queue is not None and queue.music:
+            return call._file(queue.music)
+        return self.services.music
 
     # -- media of the agent's leg --------------------------------------------------------------
     def on_dtmf(self, stream: str, digit: str) -> None:

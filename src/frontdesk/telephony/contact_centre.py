@@ -38,6 +38,7 @@ from frontdesk.telephony.legs import Dialer
 from frontdesk.telephony.queue_wait import QueueWait
 from frontdesk.telephony.queues import queue_config
 from frontdesk.telephony.services import FollowUps, Services
+from frontdesk.telephony.transfer_consult import Consults
 
 _ENGINE_TIMES = ("entered_at", "promised_at")  # fields of engine events holding instants
 # How a callback the engine held can end (ContactState values of acd.closed).
@@ -61,6 +62,10 @@ class ContactCentre:
         self.lines: dict[tuple[str, str], AgentLine] = {}  # (contact, agent) ringing or talking
         self.logged_in: set[str] = set()
         self.callbacks: dict[str, str] = {}  # contact id -> follow-up task id
+        # Transfers and hold (transfer*.py, hold.py): calls between colleagues, and seconds each
+        # (contact, agent) held the caller, added to the engine's acd.call_ended.
+        self.consults = Consults()
+        self.hold_times: dict[tuple[str, str], float] = {}
         self._log_events()
 
     def reconfigure(self, company: Company) -> None:
@@ -389,6 +394,15 @@ class ContactCentre:
             return found.team
         return company.teams[0].name if company.teams else "default"
 
+    def _split_hold(self, data: dict[str, object]) -> None:
+        """The engine counts the whole call as talk; telephony knows how long the caller was
+        held: `hold_time` is added and talk excludes it (AHT = talk + hold + wrap-up)."""
+        held = self.hold_times.pop((str(data.get("contact_id")), str(data.get("agent_id"))), 0.0)
+        talk = data.get("talk_time")
+        data["hold_time"] = round(held, 3)
+        if isinstance(talk, float | int):
+            data["talk_time"] = max(float(talk) - held, 0.0)
+
     def _log_events(self) -> None:
         s = self.services
         offset = s.clock.wall() - s.clock.now()
@@ -398,6 +412,8 @@ class ContactCentre:
             for key in _ENGINE_TIMES:
                 if isinstance(data.get(key), float | int):
                     data[key] = round(data[key] + offset, 3)
+            if kind == "acd.call_ended":
+                self._split_hold(data)
             s.log.append(round(event.at + offset, 3), kind, call_id, **data)
             if s.followups is not None and call_id is not None:
                 self._callback_outcome(s.followups, kind, call_id, data)

@@ -6,6 +6,10 @@ media worker. The dialer turns the user agent's events for its legs into four ca
 `LegListener`: ringing, answered (SDP agreed, media configured), failed (a final error, no
 answer, a timeout) and ended (BYE from either side). Cancelling a leg that has not been
 answered sends CANCEL (RFC 3261 §9.1); hanging up an answered one sends BYE.
+
+Inside an answered leg the phone may re-INVITE to hold or resume (RFC 3264 §8.4): a listener
+with `leg_held(leg, held)` hears of each change. A REFER (RFC 3515) goes to the listener's
+`leg_refer(leg, event, now)`; a leg whose owner cannot transfer refuses it with 403.
 """
 
 from __future__ import annotations
@@ -52,7 +56,9 @@ class LegListener(Protocol):
 
 
 class Leg:
-    __slots__ = ("data", "dialog", "id", "listener", "offer", "purpose", "state", "target", "txn")
+    __slots__ = (
+        "data", "dialog", "held", "id", "listener", "offer", "purpose", "state", "target", "txn",
+    )  # fmt: skip
 
     def __init__(self, call_id: str, target: str, purpose: str, listener: LegListener) -> None:
         self.id = call_id
@@ -64,6 +70,7 @@ class Leg:
         self.dialog: Dialog | None = None
         self.offer: sdp.SessionDescription | None = None
         self.data: dict[str, Any] = {}  # what the owner needs to remember about this leg
+        self.held = False  # the phone holds the call (its last offer was sendonly/inactive)
 
     @property
     def stream(self) -> str:
@@ -214,8 +221,17 @@ class Dialer:
         leg.listener.leg_answered(leg)
 
     def _in_dialog(self, leg: Leg, event: DialogRequest, now: float) -> None:
-        """The phone put the call on hold, or moved its media: answer with our same port."""
+        """The phone put the call on hold, or moved its media: answer with our same port.
+        A REFER is the listener's to answer."""
         request = event.request
+        if request.method == "REFER":
+            refer = getattr(leg.listener, "leg_refer", None)
+            if refer is None or leg.state is not LegState.ANSWERED:
+                why = '399 frontdesk "this call cannot be transferred"'
+                self.ua.reply(event.txn, 403, headers={"Warning": why}, now=now)
+            else:
+                refer(leg, event, now)
+            return
         if request.method != "INVITE" or not request.body or leg.offer is None:
             self.ua.reply(event.txn, 200 if request.method != "INVITE" else 488, now=now)
             return
@@ -229,6 +245,11 @@ class Dialer:
             return
         self.ua.reply(event.txn, 200, body=bytes(answer), content_type="application/sdp", now=now)
         self.media.update(leg.stream, media)
+        if media.remote_on_hold != leg.held:
+            leg.held = media.remote_on_hold
+            held = getattr(leg.listener, "leg_held", None)
+            if held is not None:
+                held(leg, leg.held)
 
     def _fail(self, leg: Leg, status: int, reason: str) -> None:
         if leg.state is LegState.ENDED:

@@ -2,7 +2,9 @@
 
 It consumes the SIP user agent's events. An INVITE to one of the company's numbers is answered
 (200 OK with an SDP answer); any other INVITE must come from an authenticated endpoint (an
-agent's phone), so no unauthenticated caller can ever reach a trunk. Every call's life —
+agent's phone), so no unauthenticated caller can ever reach a trunk. An agent's phone that
+dials a colleague's extension is put through to the colleague (transfer_consult.py): that is
+also how a phone consults before an attended transfer. Every call's life —
 received, answered, ended with its reason — is appended to the event log. The call's media
 (RTP stream, greeting, recording, DTMF, inactivity) is `CallMedia`'s business.
 """
@@ -35,6 +37,7 @@ from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
 from frontdesk.telephony import TelephonyError
 from frontdesk.telephony.call_media import CallMedia
+from frontdesk.telephony.transfer_consult import Consult, call_colleague
 
 if TYPE_CHECKING:
     from frontdesk.telephony.contact_centre import ContactCentre
@@ -117,9 +120,12 @@ class Switchboard:
 
     def handle(self, events: list[SipEvent], now: float) -> None:
         dialer = self.dialer
+        consults = self.centre.consults.by_call if self.centre is not None else {}
         for event in events:
             if dialer is not None and dialer.legs and dialer.owns(_call_id(event)):
                 dialer.handle(event, now)
+            elif consults and _call_id(event) in consults:
+                _to_consult(consults[_call_id(event)], event, now)
             elif isinstance(event, IncomingRequest):
                 self._incoming(event, now)
             elif isinstance(event, DialogEnded):
@@ -165,6 +171,10 @@ class Switchboard:
             if outcome.user is None:
                 if outcome.status:
                     self.ua.reply(txn, outcome.status, headers=outcome.headers, now=now)
+                return
+            caller = self.company.agent_by_extension(outcome.user)
+            if self.centre is not None and caller is not None and self._is_colleague(user):
+                call_colleague(self.centre, txn, caller, now)
                 return
             self._reject(txn, request, 404 if not self._is_extension(user) else 480, now)
             return
@@ -217,6 +227,12 @@ class Switchboard:
 
     def _is_extension(self, user: str | None) -> bool:
         return user is not None and self.company.agent_by_extension(user) is not None
+
+    def _is_colleague(self, user: str | None) -> bool:
+        """An extension or an agent's id: what an agent's phone dials to reach a colleague."""
+        if user is None:
+            return False
+        return self._is_extension(user) or self.company.agent(user) is not None
 
     def _answer_sdp(self, request: Request, port: int) -> tuple[bytes, sdp.NegotiatedMedia | None]:
         """Our SDP answer, and what was agreed (None when we made the offer: no media yet)."""
@@ -328,6 +344,14 @@ class Switchboard:
             contacts=len(bindings),
             source=f"{peer.host}:{peer.port}",
         )
+
+
+def _to_consult(consult: Consult, event: SipEvent, now: float) -> None:
+    """Events of an agent's own call to a colleague (see transfer_consult.py)."""
+    if isinstance(event, DialogRequest):
+        consult.on_request(event, now)
+    elif isinstance(event, DialogEnded | InviteCancelled):
+        consult.phone_gone()
 
 
 def _call_id(event: SipEvent) -> str:
