@@ -30,15 +30,19 @@ from sqlalchemy import (
     text,
 )
 
+from frontdesk.analytics import rollup
 from frontdesk.analytics.derive import CallDeriver, Event
 from frontdesk.analytics.metrics import SCALAR_FIELDS, MetricSettings
-from frontdesk.analytics.records import OFFERED, CallOutcome, CallRecord
+from frontdesk.analytics.records import (
+    OFFERED,
+    OUTCOME_CODES,
+    OUTCOMES_BY_CODE,
+    CallOutcome,
+    CallRecord,
+)
 from frontdesk.analytics.slices import QUARTER_S
 from frontdesk.store.eventlog import events_table
 from frontdesk.store.eventlog import metadata as events_metadata
-
-OUTCOME_CODES = {outcome: code for code, outcome in enumerate(CallOutcome)}
-OUTCOMES_BY_CODE = {code: outcome for outcome, code in OUTCOME_CODES.items()}
 
 calls_metadata = MetaData()
 calls_table = Table(
@@ -74,12 +78,52 @@ derived_state = Table(
     Column("value", Integer, nullable=False),
 )
 _LAST_SEQ = "calls_last_seq"
+_ROLLUP = "rollup_version"
 _BATCH = 50_000
+_LOOKUP = 5_000  # call ids per IN (...) when looking for rows about to be replaced
+_ROW_FIELDS = tuple(c.name for c in calls_table.columns)
 
 
 def ensure_schema(engine: Engine) -> None:
+    """Creates the tables; a new calls table starts with an (empty) up-to-date rollup."""
     events_metadata.create_all(engine)
     calls_metadata.create_all(engine)
+    rollup.rollup_metadata.create_all(engine)
+    with engine.begin() as conn:
+        if (
+            conn.dialect.name == "sqlite"
+            and _state(conn, _ROLLUP) is None
+            and conn.execute(select(calls_table.c.call_id)).first() is None
+        ):
+            _set_state(conn, _ROLLUP, rollup.ROLLUP_VERSION)
+
+
+def _state(conn: Connection, name: str) -> int | None:
+    value = conn.execute(select(derived_state.c.value).where(derived_state.c.name == name)).scalar()
+    return None if value is None else int(value)
+
+
+def _set_state(conn: Connection, name: str, value: int) -> None:
+    conn.execute(derived_state.insert().prefix_with("OR REPLACE"), {"name": name, "value": value})
+
+
+def rollup_ready(conn: Connection) -> bool:
+    """True when the rollup sums exactly the calls table (it is kept so once built). SQLite
+    only for now: on other databases reports sum the calls table."""
+    return conn.dialect.name == "sqlite" and _state(conn, _ROLLUP) == rollup.ROLLUP_VERSION
+
+
+def ensure_rollup(engine: Engine) -> bool:
+    """Builds the rollup from the calls table if this database has none yet (made before the
+    rollup existed, or by another version); returns True if it had to."""
+    ensure_schema(engine)
+    with engine.begin() as conn:
+        if rollup_ready(conn) or conn.dialect.name != "sqlite":
+            return False
+        rows = conn.execute(select(calls_table)).yield_per(_BATCH)
+        rollup.rebuild(conn, (row_record(row) for row in rows))
+        _set_state(conn, _ROLLUP, rollup.ROLLUP_VERSION)
+    return True
 
 
 def record_row(r: CallRecord) -> dict[str, Any]:
@@ -101,6 +145,26 @@ def record_row(r: CallRecord) -> dict[str, Any]:
     }
 
 
+def row_record(row: Any) -> CallRecord:
+    """The record a calls-table row was written from (`record_row` the other way)."""
+    m = row._mapping if hasattr(row, "_mapping") else dict(zip(_ROW_FIELDS, row, strict=True))
+    return CallRecord(
+        call_id=m["call_id"],
+        offered_at=m["offered_at"],
+        outcome=OUTCOMES_BY_CODE[m["outcome"]],
+        **{k: m[k] for k in ("queue", "final_queue", "number", "caller", "wait_s", "agent")},
+        **{k: m[k] for k in ("team", "talk_s", "hold_s", "wrap_s")},
+        overflowed=bool(m["overflowed"]),
+        callback_promised=bool(m["callback_promised"]),
+        callback_kept=bool(m["callback_kept"]),
+        callback_on_time=bool(m["callback_on_time"]),
+        **{k: m[k] for k in ("survey_score", "tier", "country", "language")},
+        open_case=None if m["open_case"] is None else bool(m["open_case"]),
+        known=None if m["known"] is None else bool(m["known"]),
+        source_id=m["source_id"],
+    )
+
+
 def bulk_insert(
     conn: Connection, table: Table, rows: list[dict[str, Any]], replace: bool = False
 ) -> None:
@@ -119,18 +183,36 @@ def bulk_insert(
 
 
 def write_records(engine: Engine, records: Iterable[CallRecord]) -> int:
-    """Inserts or replaces records, in big batches; returns how many."""
+    """Inserts or replaces records, in big batches, and keeps the rollup in step (in the same
+    transaction); returns how many."""
     ensure_schema(engine)
     written, batch = 0, []
     with engine.begin() as conn:
+        keep_rollup = rollup_ready(conn)
         for record in records:
-            batch.append(record_row(record))
+            batch.append(record)
             if len(batch) >= _BATCH:
-                bulk_insert(conn, calls_table, batch, replace=True)
-                written, batch = written + len(batch), []
-        bulk_insert(conn, calls_table, batch, replace=True)
-        written += len(batch)
+                written += _write_batch(conn, batch, keep_rollup)
+                batch = []
+        written += _write_batch(conn, batch, keep_rollup)
     return written
+
+
+def _write_batch(conn: Connection, records: list[CallRecord], keep_rollup: bool) -> int:
+    latest = {r.call_id: r for r in records}  # a call written twice in a batch: the last wins
+    if keep_rollup and latest:
+        rollup.apply(conn, _stored_records(conn, list(latest)), list(latest.values()))
+    bulk_insert(conn, calls_table, [record_row(r) for r in latest.values()], replace=True)
+    return len(records)
+
+
+def _stored_records(conn: Connection, call_ids: list[str]) -> list[CallRecord]:
+    found = []
+    for start in range(0, len(call_ids), _LOOKUP):
+        chunk = call_ids[start : start + _LOOKUP]
+        query = select(calls_table).where(calls_table.c.call_id.in_(chunk))
+        found += [row_record(row) for row in conn.execute(query)]
+    return found
 
 
 def last_seq(engine: Engine) -> int:
@@ -155,7 +237,9 @@ def max_event_seq(engine: Engine) -> int:
 
 
 def refresh_calls(engine: Engine, teams: dict[str, str] | None = None) -> int:
-    """Derives the calls touched by events not seen yet; returns how many records were written."""
+    """Derives the calls touched by events not seen yet; returns how many records were written.
+    Builds the rollup first if this database has none yet."""
+    ensure_rollup(engine)
     since, top = last_seq(engine), max_event_seq(engine)
     if top <= since:
         return 0
@@ -182,7 +266,9 @@ def rebuild_calls(engine: Engine, teams: dict[str, str] | None = None) -> int:
     ensure_schema(engine)
     with engine.begin() as conn:
         conn.execute(delete(calls_table))
+        conn.execute(delete(rollup.rollup_table))
         conn.execute(delete(derived_state).where(derived_state.c.name == _LAST_SEQ))
+        _set_state(conn, _ROLLUP, rollup.ROLLUP_VERSION)  # empty, like the calls table
     return refresh_calls(engine, teams)
 
 

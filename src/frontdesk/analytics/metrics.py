@@ -31,6 +31,9 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
+
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.patience import DEFAULT_BUCKETS_S
 from frontdesk.analytics.records import OFFERED, CallOutcome, CallRecord
@@ -161,6 +164,35 @@ class Tally:
             self.abandoned_in[i] += other.abandoned_in[i]
             self.reached[i] += other.reached[i]
 
+    def add_sums(self, outcome: CallOutcome, sums: Sequence[float]) -> None:
+        """Adds calls of one outcome given by their `GROUP_SUMS` (the rollup's form); the
+        fields that depend on thresholds come from `add_wait_counts`."""
+        v = self.v
+        n, overflowed, promised, kept, on_time, handled, wait_sum = sums[:7]
+        v[_CALLS] += n
+        if outcome in OFFERED:
+            v[_OFFERED_N] += n
+        if outcome is _ANSWERED:
+            v[_ANSWERED_N] += n
+            v[_ANSWER_WAIT] += wait_sum
+        elif outcome is _ABANDONED:
+            v[_ABANDONED_N] += n
+            v[_ABANDON_WAIT] += wait_sum
+        elif outcome is _CALLBACK:
+            v[_CALLBACKS] += n
+            v[_PROMISED] += promised
+            v[_KEPT] += kept
+            v[_ON_TIME] += on_time
+        else:
+            v[_COUNTED[outcome]] += n
+        v[_OVERFLOWED] += overflowed
+        v[_HANDLED] += handled
+        v[_TALK] += sums[7]
+        v[_HOLD] += sums[8]
+        v[_WRAP] += sums[9]
+        v[_SURVEYS] += sums[10]
+        v[_SURVEY_SUM] += sums[11]
+
     @classmethod
     def from_row(cls, settings: MetricSettings, row: Sequence[Any]) -> Tally:
         """A tally from the columns `calls_table.tally_columns(settings)` selects, in order."""
@@ -170,6 +202,93 @@ class Tally:
         tally.abandoned_in = [int(x or 0) for x in row[n : n + b]]
         tally.reached = [int(x or 0) for x in row[n + b : n + 2 * b]]
         return tally
+
+
+GROUP_SUMS = (
+    *("calls", "overflowed", "callbacks_promised", "callbacks_kept", "callbacks_on_time"),
+    *("handled", "wait_sum", "talk_sum", "hold_sum", "wrap_sum", "survey_count", "survey_sum"),
+)
+"""What a group of calls of one outcome is summed to in the rollup (`group_sums` of a record)."""
+
+
+def group_sums(r: CallRecord) -> tuple[float, ...]:
+    """One record's share of `GROUP_SUMS`, counted as `Tally.add` counts it."""
+    handled = r.outcome is _ANSWERED or r.callback_kept
+    score = r.survey_score
+    return (
+        1.0,
+        float(r.overflowed or r.outcome is CallOutcome.OVERFLOW),
+        float(r.callback_promised),
+        float(r.callback_kept),
+        float(r.callback_on_time),
+        float(handled),
+        r.wait_s,
+        r.talk_s if handled else 0.0,
+        r.hold_s if handled else 0.0,
+        r.wrap_s if handled else 0.0,
+        0.0 if score is None else 1.0,
+        0.0 if score is None else score,
+    )
+
+
+# wait classes of `add_wait_counts`: the threshold figures read these three apart
+WAIT_ANSWERED, WAIT_ABANDONED, WAIT_OTHER_OFFERED = 0, 1, 2
+
+
+def wait_class(outcome: CallOutcome) -> int | None:
+    """The wait class of an outcome (None: its wait is in no figure)."""
+    if outcome is _ANSWERED:
+        return WAIT_ANSWERED
+    if outcome is _ABANDONED:
+        return WAIT_ABANDONED
+    return WAIT_OTHER_OFFERED if outcome in OFFERED else None
+
+
+def add_wait_counts(
+    tallies: Sequence[Tally],
+    group: npt.NDArray[np.int64],
+    klass: npt.NDArray[np.int64],
+    wait: npt.NDArray[np.float64],
+    count: npt.NDArray[np.float64],
+) -> None:
+    """Adds the wait-dependent fields to many tallies at once, from distinct waits with counts:
+    entry i is `count[i]` offered calls of `tallies[group[i]]`, wait class `klass[i]`, that
+    waited `wait[i]`. The comparisons are those of `Tally.add`, element by element."""
+    if not tallies:
+        return
+    s = tallies[0].settings
+    size = len(tallies)
+
+    def total(mask: npt.NDArray[np.bool_]) -> npt.NDArray[np.float64]:
+        found: npt.NDArray[np.float64] = np.bincount(
+            group[mask], weights=count[mask], minlength=size
+        ).astype(np.float64)
+        return found
+
+    answered, abandoned = klass == WAIT_ANSWERED, klass == WAIT_ABANDONED
+    fields = [
+        (_ANSWERED_WITHIN, total(answered & (wait <= s.target_s))),
+        (_ABANDONED_WITHIN, total(abandoned & (wait <= s.target_s))),
+        (_SHORT, total(abandoned & (wait < s.short_abandon_s))),
+    ]
+    ends = (*s.buckets_s, math.inf)
+    abandoned_in = [
+        total(abandoned & (wait >= lo) & (wait < hi))
+        for lo, hi in zip(s.bucket_starts, ends, strict=True)
+    ]
+    reached = [total(wait >= lo) for lo in s.bucket_starts]
+    longest = np.zeros(size)
+    np.maximum.at(longest, group, wait)
+    for i, tally in enumerate(tallies):
+        if tally.settings != s:
+            raise AnalyticsError("tallies made under different settings cannot be filled at once")
+        v = tally.v
+        for field_index, values in fields:
+            v[field_index] += float(values[i])
+        v[_LONGEST] = max(v[_LONGEST], float(longest[i]))
+        for b in range(len(abandoned_in)):
+            tally.abandoned_in[b] += int(abandoned_in[b][i])
+            tally.reached[b] += int(reached[b][i])
 
 
 def _ratio(part: float, whole: float) -> float | None:

@@ -13,17 +13,15 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from zoneinfo import ZoneInfo
 
+import numpy as np
+import numpy.typing as npt
 from sqlalchemy import Engine, text
 
+from frontdesk.analytics import rollup_query
 from frontdesk.analytics.agent_time import AgentTime
-from frontdesk.analytics.calls_table import (
-    OUTCOME_CODES,
-    OUTCOMES_BY_CODE,
-    ensure_schema,
-    tally_columns,
-)
+from frontdesk.analytics.calls_table import ensure_schema, rollup_ready, tally_columns
 from frontdesk.analytics.metrics import MetricSettings, Tally
-from frontdesk.analytics.records import CallOutcome
+from frontdesk.analytics.records import OUTCOME_CODES, OUTCOMES_BY_CODE, CallOutcome
 from frontdesk.analytics.slices import TIME_DIMENSIONS, Key, check_dimensions, quarter_label
 
 _SQL_DIMENSIONS = {
@@ -72,8 +70,57 @@ def tallies(
     by: Sequence[str],
     window: Window,
     tz: ZoneInfo,
+    use_rollup: bool = True,
 ) -> dict[Key, Tally]:
     """One tally per slice of the calls in the window, keys as `slices.record_key` makes them."""
+    return sourced_tallies(engine, settings, by, window, tz, use_rollup)[0]
+
+
+def sourced_tallies(
+    engine: Engine,
+    settings: MetricSettings,
+    by: Sequence[str],
+    window: Window,
+    tz: ZoneInfo,
+    use_rollup: bool = True,
+    with_waits: bool = True,
+) -> tuple[dict[Key, Tally], str]:
+    """`tallies`, and where they came from: "rollup", "rollup+calls" or "calls" (the rollup
+    answers what it holds exactly; anything else is read from the calls table). A report that
+    shows no wait-dependent figure may skip reading the waits (`rollup_query.tallies`)."""
+    check_dimensions(by)
+    ensure_schema(engine)
+    parts = _rollup_parts(engine, by, window, tz) if use_rollup else None
+    if parts is None:
+        return calls_tallies(engine, settings, by, window, tz), "calls"
+
+    def calls_part(since: float, until: float) -> dict[Key, Tally]:
+        return calls_tallies(engine, settings, by, Window(since, until, window.queues), tz)
+
+    found = rollup_query.tallies(
+        engine, settings, by, parts, window.queues, tz, calls_part, with_waits
+    )
+    return found, "rollup" if all(p.span for p in parts) else "rollup+calls"
+
+
+def _rollup_parts(
+    engine: Engine, by: Sequence[str], window: Window, tz: ZoneInfo
+) -> list[rollup_query.Part] | None:
+    parts = rollup_query.plan(by, window.since, window.until, tz)
+    if parts is None:
+        return None
+    with engine.connect() as conn:
+        return parts if rollup_ready(conn) else None
+
+
+def calls_tallies(
+    engine: Engine,
+    settings: MetricSettings,
+    by: Sequence[str],
+    window: Window,
+    tz: ZoneInfo,
+) -> dict[Key, Tally]:
+    """`tallies` summed from the calls table by one SQL GROUP BY (`tally_columns`)."""
     check_dimensions(by)
     ensure_schema(engine)
     record_dims = [d for d in by if d not in TIME_DIMENSIONS]
@@ -123,6 +170,19 @@ def waits(engine: Engine, window: Window) -> tuple[list[float], list[bool]]:
     with engine.connect() as conn:
         rows = conn.execute(text(sql), params).all()
     return [float(r[0]) for r in rows], [bool(r[1]) for r in rows]
+
+
+def patience_waits(
+    engine: Engine, window: Window, use_rollup: bool = True
+) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], str]:
+    """`waits` as arrays (in no particular order), and where they came from."""
+    ensure_schema(engine)
+    parts = _rollup_parts(engine, (), window, ZoneInfo("UTC")) if use_rollup else None
+    if parts is None:
+        found, flags = waits(engine, window)
+        return np.array(found, dtype=np.float64), np.array(flags, dtype=bool), "calls"
+    found_waits, found_flags = rollup_query.patience_waits(engine, parts, window.queues)
+    return found_waits, found_flags, "rollup"
 
 
 def agent_time(engine: Engine, window: Window) -> AgentTime:

@@ -39,6 +39,10 @@ OFFERED = frozenset(
 )
 """Outcomes of calls that were offered to a queue (queue-rejected calls are counted apart)."""
 
+OUTCOME_CODES = {outcome: code for code, outcome in enumerate(CallOutcome)}
+"""The integer each outcome is stored as in the calls table and the rollup."""
+OUTCOMES_BY_CODE = {code: outcome for outcome, code in OUTCOME_CODES.items()}
+
 
 @dataclass(frozen=True, slots=True)
 class CallRecord:

@@ -18,7 +18,7 @@ from sqlalchemy import Engine
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.metrics import MetricSettings, Tally, abandonment_by_bucket, figures
 from frontdesk.analytics.patience import exponential_patience, kaplan_meier
-from frontdesk.analytics.queries import Window, agent_time, tallies, waits
+from frontdesk.analytics.queries import Window, agent_time, patience_waits, sourced_tallies
 from frontdesk.planning.metrics import SLDefinition
 
 KINDS = ("summary", "service-level", "abandonment", "patience", "intervals", "agents")
@@ -49,6 +49,7 @@ class ReportRequest:
     interval: str = "hour"
     settings: MetricSettings = field(default_factory=MetricSettings)
     tz: ZoneInfo = field(default_factory=lambda: ZoneInfo("UTC"))
+    use_rollup: bool = True  # False: always sum the calls table (the rollup's check)
 
 
 def build(engine: Engine, request: ReportRequest) -> Report:
@@ -65,9 +66,10 @@ def build(engine: Engine, request: ReportRequest) -> Report:
     return builders[request.kind](engine, request)
 
 
-def _settings_json(r: ReportRequest) -> dict[str, Any]:
+def _settings_json(r: ReportRequest, source: str) -> dict[str, Any]:
     s = r.settings
     return {
+        "source": source,
         "target_s": s.target_s,
         "short_abandon_s": s.short_abandon_s,
         "buckets_s": list(s.buckets_s),
@@ -78,15 +80,19 @@ def _settings_json(r: ReportRequest) -> dict[str, Any]:
 
 
 def _sliced(
-    engine: Engine, r: ReportRequest, by: Sequence[str]
-) -> list[tuple[dict[str, str], Tally]]:
-    found = tallies(engine, r.settings, by, r.window, r.tz)
-    return [(dict(zip(by, key, strict=True)), found[key]) for key in sorted(found)]
+    engine: Engine, r: ReportRequest, by: Sequence[str], with_waits: bool = True
+) -> tuple[list[tuple[dict[str, str], Tally]], str]:
+    """The tallies per slice, sorted by key, and their source (rollup, calls table or both)."""
+    found, source = sourced_tallies(
+        engine, r.settings, by, r.window, r.tz, r.use_rollup, with_waits
+    )
+    return [(dict(zip(by, key, strict=True)), found[key]) for key in sorted(found)], source
 
 
 def _summary(engine: Engine, r: ReportRequest) -> Report:
-    rows = [{**key, **figures(t)} for key, t in _sliced(engine, r, r.by)]
-    return Report(r.kind, (*r.by, *_SUMMARY), rows, _settings_json(r), _SUMMARY_NOTES)
+    sliced, source = _sliced(engine, r, r.by)
+    rows = [{**key, **figures(t)} for key, t in sliced]
+    return Report(r.kind, (*r.by, *_SUMMARY), rows, _settings_json(r, source), _SUMMARY_NOTES)
 
 
 _SUMMARY_NOTES = (
@@ -98,19 +104,21 @@ _SUMMARY_NOTES = (
 def _service_level(engine: Engine, r: ReportRequest) -> Report:
     names = tuple(d.value for d in SLDefinition)
     rows = []
-    for key, t in _sliced(engine, r, r.by):
+    sliced, source = _sliced(engine, r, r.by)
+    for key, t in sliced:
         f = figures(t)
         counts = {k: f[k] for k in ("offered", "answered", "answered_within_t", "abandoned")}
         extra = {k: f[k] for k in ("abandoned_within_t", "short_abandoned")}
         rows.append({**key, **counts, **extra, **f["service_level_by_definition"]})
     columns = (*r.by, "offered", "answered", "answered_within_t", "abandoned", *names)
     note = f"T = {r.settings.target_s:g} s, short abandon < {r.settings.short_abandon_s:g} s"
-    return Report(r.kind, columns, rows, _settings_json(r), (note,))
+    return Report(r.kind, columns, rows, _settings_json(r, source), (note,))
 
 
 def _abandonment(engine: Engine, r: ReportRequest) -> Report:
     rows = []
-    for key, t in _sliced(engine, r, r.by):
+    sliced, source = _sliced(engine, r, r.by)
+    for key, t in sliced:
         for b in abandonment_by_bucket(t):
             bucket = f"{b.start_s:g}-{b.end_s:g}" if math.isfinite(b.end_s) else f"{b.start_s:g}+"
             rows.append(
@@ -131,15 +139,16 @@ def _abandonment(engine: Engine, r: ReportRequest) -> Report:
         "share_of_offered",
         "abandon_given_reached",
     )
-    return Report(r.kind, columns, rows, _settings_json(r))
+    return Report(r.kind, columns, rows, _settings_json(r, source))
 
 
 def _patience(engine: Engine, r: ReportRequest) -> Report:
     if r.by:
         raise AnalyticsError("the patience report takes no --by (use --queue to narrow it)")
-    wait_list, abandoned = waits(engine, r.window)
-    if not wait_list:
-        return Report(r.kind, (), [], _settings_json(r), ("no answered or abandoned calls",))
+    wait_list, abandoned, source = patience_waits(engine, r.window, r.use_rollup)
+    if len(wait_list) == 0:
+        empty = ("no answered or abandoned calls",)
+        return Report(r.kind, (), [], _settings_json(r, source), empty)
     curve = kaplan_meier(wait_list, abandoned)
     points = [5, 10, 20, 30, 60, 90, 120, 180, 300, 600]
     rows: list[dict[str, Any]] = [
@@ -149,10 +158,10 @@ def _patience(engine: Engine, r: ReportRequest) -> Report:
         f"Kaplan-Meier over {curve.observations} answered (censored) and abandoned calls",
         f"median patience: {_seconds(curve.median())}",
     ]
-    if any(abandoned):
+    if abandoned.any():
         fit = exponential_patience(wait_list, abandoned)
         notes.append(f"exponential fit: mean {fit.mean_s:.0f} s (theta {fit.theta_per_s:.5f}/s)")
-    settings = {**_settings_json(r), "median_s": curve.median()}
+    settings = {**_settings_json(r, source), "median_s": curve.median()}
     return Report(r.kind, ("wait_s", "survival", "abandoned_by"), rows, settings, tuple(notes))
 
 
@@ -165,18 +174,24 @@ def _intervals(engine: Engine, r: ReportRequest) -> Report:
         raise AnalyticsError(f"--interval must be 15min, hour or day, not {r.interval!r}")
     by = (r.interval, *[d for d in r.by if d != r.interval])
     columns = ("calls", "offered", "answered", "abandoned", "service_level", "asa_s", "aht_s")
-    rows = [{**key, **{c: figures(t)[c] for c in columns}} for key, t in _sliced(engine, r, by)]
-    return Report(r.kind, (*by, *columns), rows, _settings_json(r))
+    sliced, source = _sliced(engine, r, by)
+    rows = [{**key, **_pick(figures(t), columns)} for key, t in sliced]
+    return Report(r.kind, (*by, *columns), rows, _settings_json(r, source))
+
+
+def _pick(found: dict[str, Any], names: Sequence[str]) -> dict[str, Any]:
+    return {name: found[name] for name in names}
 
 
 def _agents(engine: Engine, r: ReportRequest) -> Report:
     by = ("agent", *[d for d in r.by if d != "agent"])
     time = agent_time(engine, r.window)
     rows = []
-    for key, t in _sliced(engine, r, by):
+    sliced, source = _sliced(engine, r, by, with_waits=False)  # no column depends on waits
+    for key, t in sliced:
         if not key["agent"]:
             continue  # calls no agent took
         f = figures(t, time.occupancy(key["agent"]))
         rows.append({**key, **{c: f[c] for c in _AGENT}})
     notes = () if time.seconds else ("no agent state events: occupancy unknown",)
-    return Report(r.kind, (*by, *_AGENT), rows, _settings_json(r), notes)
+    return Report(r.kind, (*by, *_AGENT), rows, _settings_json(r, source), notes)

@@ -51,6 +51,11 @@ _RECORD_KEYS: dict[str, Callable[[CallRecord], str]] = {
 }
 
 
+def record_value(record: CallRecord, dimension: str) -> str:
+    """The slice value of a record in one record dimension (not an interval)."""
+    return _RECORD_KEYS[dimension](record)
+
+
 def check_dimensions(by: Sequence[str]) -> None:
     unknown = [d for d in by if d not in DIMENSIONS]
     if unknown:
