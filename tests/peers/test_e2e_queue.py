@@ -29,7 +29,12 @@ pytestmark = pytest.mark.peer
 __all__ = ["centre"]  # the fixture, imported for pytest
 
 # Ofcom's drama range (07700 900xxx): never allocated to anyone.
-FIRST, KEEPS_PLACE, SECOND, THIRD = "+447700900601", "+447700900602", "+447700900603", "+447700900604"
+FIRST, KEEPS_PLACE, SECOND, THIRD = (
+    "+447700900601",
+    "+447700900602",
+    "+447700900603",
+    "+447700900604",
+)
 
 
 def _announced(centre: Centre, call_id: str) -> list[dict[str, object]]:
@@ -64,8 +69,9 @@ def test_queued_callers_hear_positions_and_a_kept_place_is_called_back_ahead_of_
         assert "press star" in said, said
 
     # The callback key: the promise is said, then Frontdesk hangs up; the task is stored.
-    [promised] = centre.wait("the callback promise",
-                             lambda: centre.events("call.callback_promised", keeper.call_id))  # fmt: skip
+    [promised] = centre.wait(
+        "the callback promise", lambda: centre.events("call.callback_promised", keeper.call_id)
+    )
     assert str(promised.data["said"]).startswith("Thank you. We will call you back at about")
     assert promised.data["task"] is not None
     keeper.finished()
@@ -75,8 +81,9 @@ def test_queued_callers_hear_positions_and_a_kept_place_is_called_back_ahead_of_
     # alice frees up: her phone rings first for the kept place, then the customer is dialled.
     assert centre.api("POST", "/api/desk/hangup").status_code == 200
     talking.finished()
-    [connected] = centre.wait("the callback connected",
-                              lambda: centre.events("acd.callback_connected", keeper.call_id))  # fmt: skip
+    [connected] = centre.wait(
+        "the callback connected", lambda: centre.events("acd.callback_connected", keeper.call_id)
+    )
     assert connected.data["agent_id"] == "alice"
     [offered] = [e for e in centre.events("acd.offered", keeper.call_id) if e.data["callback"]]
     [dialled] = [e for e in centre.events("leg.dialled") if e.data["purpose"] == "callback"]
@@ -110,7 +117,7 @@ def test_queued_callers_hear_positions_and_a_kept_place_is_called_back_ahead_of_
     assert alike > 0.8, (at, alike)
     heard = recording_of(centre, keeper.call_id)[:, 0]
     said_first = _announced(centre, keeper.call_id)[0]
-    at_first, alike_first = heard_at(heard, prompt_audio(centre, str(said_first["said"]), "en-gb"))
+    at_first, _ = heard_at(heard, prompt_audio(centre, str(said_first["said"]), "en-gb"))
     at_promise, alike_promise = heard_at(
         heard, prompt_audio(centre, str(promised.data["said"]), "en-gb")
     )
