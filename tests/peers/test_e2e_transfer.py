@@ -96,11 +96,14 @@ def phones(centre: ServerProcess, tmp_path: Path, **tones: float) -> Iterator[di
             phone.close()
 
 
-def start_caller(centre: ServerProcess, tmp_path: Path, seconds: float) -> subprocess.Popen[bytes]:
-    """The VIP account caller: sends the pcap's speech, hangs up after `seconds`."""
-    body = play("g711a.pcap", int(seconds * 1000))
+def start_caller(centre: ServerProcess, tmp_path: Path) -> subprocess.Popen[bytes]:
+    """The VIP account caller: sends the pcap's speech, stays until Frontdesk hangs up (the
+    flow's end, once the agent who has them hangs up), for at most 60 s."""
+    body = play("g711a.pcap", 10)
+    text = caller_scenario(body, caller=DEMO_CALLERS["vip_account"], dialled="100",
+                           we_hang_up=False)  # fmt: skip
     scenario = tmp_path / f"caller-{time.monotonic_ns()}.xml"
-    scenario.write_text(caller_scenario(body, caller=DEMO_CALLERS["vip_account"], dialled="100"))
+    scenario.write_text(text.replace('timeout="20000"', 'timeout="60000"'))
     media = free_port() // 2 * 2
     command = ["sipp", f"{centre.host}:{centre.port}", "-i", "127.0.0.1", "-p", str(free_port()),
                "-sf", str(scenario), "-m", "1", "-mi", "127.0.0.1", "-mp", str(media),
@@ -169,7 +172,7 @@ def test_hold_plays_music_and_a_phone_refer_hands_the_caller_to_a_colleague(
     centre = start_web_centre(tmp_path, monkeypatch)
     try:
         with phones(centre, tmp_path, **{"1001": 440, "1002": 660}) as ph:
-            caller = start_caller(centre, tmp_path, seconds=20)
+            caller = start_caller(centre, tmp_path)
             connected = one(centre, "call.connected")
             assert connected["agent"] == "alice"
             time.sleep(1.5)
@@ -182,6 +185,8 @@ def test_hold_plays_music_and_a_phone_refer_hands_the_caller_to_a_colleague(
             ph["1001"].command("transfer", f"sip:1002@{centre.host}:{centre.port}")
             transferred = one(centre, "call.transferred", timeout=10)
             bob = centre.wait_for_events("call.connected", 2, timeout=15)
+            time.sleep(3.0)
+            ph["1002"].command("hangup")
             finish(caller, centre)
         call_id = str(connected["call_id"])
         assert held["by"] == "phone" and resumed["call_id"] == call_id
@@ -404,7 +409,7 @@ def sipp_alice(centre: ServerProcess, tmp_path: Path) -> subprocess.Popen[bytes]
     assert done.returncode == 0, done.stdout.decode(errors="replace")[-2000:]
     scenario = tmp_path / "alice.xml"
     server = f"{centre.host}:{centre.port}"
-    scenario.write_text(agent_scenario(talk_ms=7000, consult_ms=2500))
+    scenario.write_text(agent_scenario(talk_ms=6000, consult_ms=2000))
     return subprocess.Popen(["sipp", *common, "-sf", str(scenario), "-timeout", "90s",
                              "-auth_uri", f"1002@{server}",
                              "-mi", "127.0.0.1", "-mp", str(media), "-trace_err"],
@@ -417,13 +422,15 @@ def test_attended_transfer_from_a_phone_by_refer_with_replaces(
 ) -> None:
     centre = start_web_centre(tmp_path, monkeypatch)
     try:
-        with phones(centre, tmp_path, **{"1002": 660}):
+        with phones(centre, tmp_path, **{"1002": 660}) as ph:
             alice = sipp_alice(centre, tmp_path)
             time.sleep(0.6)  # alice is logged in on the contact centre's next tick
-            caller = start_caller(centre, tmp_path, seconds=20)
+            caller = start_caller(centre, tmp_path)
             connected = one(centre, "call.connected")
             finish(alice, centre)
             transferred = one(centre, "call.transferred", timeout=10)
+            time.sleep(3.0)
+            ph["1002"].command("hangup")
             finish(caller, centre)
         call_id = str(connected["call_id"])
         assert connected["agent"] == "alice"

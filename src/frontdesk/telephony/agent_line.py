@@ -249,7 +249,8 @@ class AgentLine:
         s = self.services
         if self.leg is None or self.leg.state is not LegState.ANSWERED:
             return
-        call.speaker.stop()
+        if not self.hold.held:  # a phone that held during the whisper keeps the music on
+            call.speaker.stop()
         s.media.bridge(call.call_id, self.leg.stream)
         call.connected(self.agent)
         s.log.append(s.clock.wall(), "call.connected", call.call_id, agent=self.agent,

@@ -15,6 +15,7 @@ from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.screen_pop import screen_pop
 from frontdesk.followup.model import Task
 from frontdesk.telephony import TelephonyError
+from frontdesk.telephony.transfer_consult import consult_from_desk, desk_consult
 
 router = APIRouter(prefix="/api/desk", tags=["desk"])
 BREAK_REASONS = ("lunch", "coffee", "meeting", "training", "admin work", "other")
@@ -63,6 +64,7 @@ async def desk(
         "phase": phase,
         "pop": pop,
         "wrap_call_id": presence.last_call,
+        "consult": _consult_of(context, agent_id),
         "softphone": {"on": bool(phones and phones.has_session(agent_id)),
                       "ringing": bool(phones and phones.ringing(agent_id))},
         "callbacks": [_task(t) for t in tasks if t.kind.value != "missed"],
@@ -132,6 +134,49 @@ async def transfer(
     except TelephonyError as exc:
         raise ApiError(409, "transfer_refused", f"{exc}.") from exc
     return {"kind": kind, "to": to}
+
+
+def _consult_of(context: AppContext, agent_id: str) -> dict[str, str] | None:
+    consult = context.centre.consults.by_agent.get(agent_id)
+    if consult is None:
+        return None
+    return {"colleague": consult.colleague.id, "name": consult.colleague.name,
+            "state": consult.machine.state.value, "via": consult.machine.via.value}  # fmt: skip
+
+
+@router.post("/consult", summary="Attended transfer, first step: hold the caller, ring a colleague")
+async def consult(
+    body: TransferTo, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, str]:
+    try:
+        started = consult_from_desk(context.centre, str(who.agent_id), body.to.strip())
+    except TelephonyError as exc:
+        raise ApiError(409, "consult_refused", f"{exc}.") from exc
+    return {"colleague": started.colleague.id, "state": started.machine.state.value}
+
+
+@router.post("/consult/complete", summary="Attended transfer: hand the caller to the colleague")
+async def consult_complete(
+    who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, str]:
+    try:
+        found = desk_consult(context.centre, str(who.agent_id))
+        found.complete(context.clock.now())
+    except TelephonyError as exc:
+        raise ApiError(409, "complete_refused", f"{exc}.") from exc
+    return {"colleague": found.colleague.id, "state": found.machine.state.value}
+
+
+@router.post("/consult/cancel", summary="End the consultation and go back to the caller")
+async def consult_cancel(
+    who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, str]:
+    try:
+        found = desk_consult(context.centre, str(who.agent_id))
+        found.cancel()
+    except TelephonyError as exc:
+        raise ApiError(409, "cancel_refused", f"{exc}.") from exc
+    return {"colleague": found.colleague.id, "state": found.machine.state.value}
 
 
 class DialNumber(BaseModel):

@@ -4,7 +4,7 @@ import { Softphone } from "./softphone.js";
 
 const me = document.querySelector(".desk").dataset.agent;
 const $ = (id) => document.getElementById(id);
-const view = { phase: "idle", callId: null, stateSince: Date.now(), wrapStarted: null, ringing: false };
+const view = { phase: "idle", callId: null, stateSince: Date.now(), wrapStarted: null, ringing: false, consult: null };
 const phone = new Softphone($("remote-audio"), phoneChanged);
 
 function phoneChanged(state) {
@@ -21,7 +21,15 @@ function render() {
   $("hangup").disabled = !(talking || (view.phase === "ringing" && phone.on && view.ringing));
   for (const id of ["mute", "hold"]) $(id).disabled = !(talking && phone.on);
   document.querySelectorAll(".key").forEach((b) => (b.disabled = !(talking && phone.on)));
-  document.querySelector("#transfer button").disabled = !talking;
+  document.querySelector("#transfer button").disabled = !talking || !!view.consult;
+  // Attended transfer: Consult holds the caller and rings a colleague; Complete hands over.
+  const consult = view.consult;
+  $("consult").disabled = !talking || !!consult;
+  $("consulting").hidden = !consult;
+  $("consult-complete").disabled = !(consult && consult.state === "talking");
+  $("consult-status").textContent = consult
+    ? `${consult.name}: ${consult.state === "talking" ? "talking — the caller hears music" : "ringing…"}`
+    : "";
   $("wrap").hidden = view.phase !== "wrapup";
   $("call-title").textContent = {
     idle: "No call", ringing: "Incoming call", talking: "On a call", wrapup: "Call ended",
@@ -75,8 +83,11 @@ async function loadDesk() {
   const desk = await api("GET", "/api/desk");
   setState(desk.agent.state, desk.agent.since_s);
   if (desk.agent.reason && desk.agent.state === "on-break") $("presence").value = `break:${desk.agent.reason}`;
-  view.phase = desk.phase;
+  // The after-call form stays until saved or dismissed, even when the routing engine had no
+  // wrap-up time and already says idle.
+  if (!(view.phase === "wrapup" && desk.phase === "idle")) view.phase = desk.phase;
   view.ringing = desk.softphone.ringing;
+  view.consult = desk.consult;
   if (desk.pop) { view.callId = desk.pop.call_id; renderPop(desk.pop); }
   else if (desk.phase === "idle") renderPop(null);
   if (desk.phase === "wrapup" && !view.wrapStarted) { view.callId = desk.wrap_call_id; view.wrapStarted = Date.now(); }
@@ -111,6 +122,8 @@ function onEvent(event) {
     view.phase = "wrapup"; view.callId = d.contact_id; view.wrapStarted = Date.now(); $("notes").focus();
   } else if (event.kind === "softphone.incoming" && d.agent_id === me) { view.ringing = true; }
   else if (event.kind === "softphone.ended" && d.agent_id === me) { view.ringing = false; }
+  else if (event.kind === "call.consult_ended" && d.agent === me) view.consult = null;
+  else if (event.kind.startsWith("call.consult_") && d.agent === me) loadDesk().catch(() => {});
   else if (event.kind.startsWith("task.")) loadDesk().catch(() => {});
   render();
 }
@@ -131,6 +144,15 @@ $("hold").onclick = async () => {
 };
 document.querySelectorAll(".key").forEach((b) => (b.onclick = () => act("/api/softphone/dtmf", { digit: b.dataset.key })));
 $("transfer").onsubmit = (e) => { e.preventDefault(); act("/api/desk/transfer", { to: $("transfer-to").value }); };
+$("consult").onclick = async () => {
+  if (await act("/api/desk/consult", { to: $("transfer-to").value })) loadDesk().catch(() => {});
+};
+$("consult-complete").onclick = async () => {
+  if (await act("/api/desk/consult/complete")) { view.consult = null; render(); }
+};
+$("consult-cancel").onclick = async () => {
+  if (await act("/api/desk/consult/cancel")) { view.consult = null; render(); }
+};
 $("presence").onchange = async () => {
   const value = $("presence").value;
   const body = value === "available" ? { ready: true } : { ready: false, reason: value.slice(6) };
@@ -150,6 +172,7 @@ $("wrap-form").onsubmit = async (e) => {
     });
     toast("Saved");
     $("notes").value = ""; $("next-action").value = "";
+    if (view.phase === "wrapup") { view.phase = "idle"; view.wrapStarted = null; }
     loadDesk();
   } catch (err) { toast(err.message, "error"); }
 };

@@ -1,0 +1,59 @@
+"""Attended transfer from the agent desk in Chromium: alice (baresip desk phone, 440 Hz) talks
+with a sipp caller, types bob in the transfer box and presses Consult; the caller hears music
+while bob's phone (baresip, 660 Hz) rings and alice talks with him; Complete transfer hands
+the caller to bob, alice's desk goes to wrap-up, and the call's recording shows what the
+caller heard: alice, music, then bob."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import pytest
+from browser import chromium, sign_in
+from conftest import WEB_PASSWORD, start_web_centre
+from test_e2e_transfer import finish, heard, one, phones, sounds_like, start_caller, window
+
+pytestmark = pytest.mark.peer
+
+
+def test_consult_then_complete_from_the_desk(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    centre = start_web_centre(tmp_path, monkeypatch)
+    try:
+        with phones(centre, tmp_path, **{"1001": 440, "1002": 660}) as ph, chromium() as browser:
+            page = sign_in(browser, centre.http_url, "alice", WEB_PASSWORD)
+            page.goto(f"{centre.http_url}/desk")
+            caller = start_caller(centre, tmp_path)
+            connected = one(centre, "call.connected")
+            page.wait_for_function(
+                "document.getElementById('call-title').textContent === 'On a call'",
+                timeout=15000,
+            )
+            time.sleep(1.0)
+            page.fill("#transfer-to", "bob")
+            page.click("#consult")
+            started = one(centre, "call.consult_started", timeout=10)
+            page.wait_for_function("!document.getElementById('consult-complete').disabled",
+                                   timeout=15000)  # fmt: skip
+            assert "Bob" in page.text_content("#consult-status")
+            time.sleep(2.0)  # alice and bob talk; the caller hears music
+            page.click("#consult-complete")
+            transferred = one(centre, "call.transferred", timeout=10)
+            page.wait_for_function("!document.getElementById('wrap').hidden", timeout=15000)
+            time.sleep(3.0)
+            ph["1002"].command("hangup")
+            finish(caller, centre)
+        assert connected["agent"] == "alice"
+        assert transferred["transfer"] == "attended" and transferred["via"] == "desk"
+        assert transferred["to"] == "bob"
+        ended = one(centre, "call.consult_ended")
+        assert ended["outcome"] == "completed"
+        audio = heard(centre, str(connected["call_id"]))
+        t_consult, t_done = float(started["at"]), float(transferred["at"])
+        assert sounds_like(window(audio, t_consult - 1.0, t_consult - 0.1)) == "alice"
+        assert sounds_like(window(audio, t_consult + 0.5, t_done - 0.2)) == "music"
+        assert sounds_like(window(audio, t_done + 0.5, t_done + 2.5)) == "bob"
+    finally:
+        assert centre.stop() == 0, centre.log()[-3000:]
