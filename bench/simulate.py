@@ -9,6 +9,10 @@ each caller requests it or gives up when its patience timeout fires first), run 
 process on the same number of calls. Both print P(abandon) and P(wait) beside Erlang A's, so
 a fast but wrong run would show. Needs `simpy` (a bench dependency).
 
+Speeds are calls per second of the process's CPU time (`time.process_time`), and of wall time
+beside it: on a shared machine other jobs take the CPU from one run or the other, which moves
+the wall-time ratio by a factor of two from run to run; CPU time does not count that.
+
     .venv/bin/python bench/simulate.py --quick
 
 The last line is one JSON object: calls_per_s, simpy_calls_per_s, ratio (ours / SimPy).
@@ -41,13 +45,14 @@ def run_frontdesk(agents: int, calls_per_hour: float, hours: float, seed: int) -
         service=Exponential(AHT_S),
         patience=Exponential(PATIENCE_S),
     )
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     result = Simulation(scenario, seed).run(hours * 3600)
     f = figures(result.tally(MetricSettings(target_s=0.0)))
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "calls": f["calls"],
-        "seconds": elapsed,
+        "seconds": cpu,
+        "wall_seconds": elapsed,
         "p_abandon": f["abandoned"] / f["offered"],
         "p_wait": 1.0 - f["answered_within_t"] / f["offered"],
         "events": result.events,
@@ -80,13 +85,14 @@ def run_simpy(agents: int, calls_per_hour: float, hours: float, seed: int) -> di
                 return
             env.process(caller(rng.expovariate(1 / PATIENCE_S), rng.expovariate(1 / AHT_S)))
 
-    started = time.perf_counter()
+    started, cpu = time.perf_counter(), time.process_time()
     env.process(arrivals())
     env.run()
-    elapsed = time.perf_counter() - started
+    elapsed, cpu = time.perf_counter() - started, time.process_time() - cpu
     return {
         "calls": counts["calls"],
-        "seconds": elapsed,
+        "seconds": cpu,
+        "wall_seconds": elapsed,
         "p_abandon": counts["abandoned"] / counts["calls"],
         "p_wait": counts["waited"] / counts["calls"],
     }
@@ -113,12 +119,13 @@ def main() -> None:
     theirs = run_simpy(agents, calls_per_hour, hours, args.seed)
     for name, r in (("frontdesk (real engine)", ours), ("simpy (minimal model)", theirs)):
         print(
-            f"{name:<24} {r['calls']:>8.0f} calls in {r['seconds']:6.2f} s = "
-            f"{r['calls'] / r['seconds']:>8.0f} calls/s; P(abandon) {r['p_abandon']:.4f}, "
-            f"P(wait) {r['p_wait']:.4f}"
+            f"{name:<24} {r['calls']:>8.0f} calls in {r['seconds']:6.2f} s CPU = "
+            f"{r['calls'] / r['seconds']:>8.0f} calls/s (wall {r['wall_seconds']:.2f} s); "
+            f"P(abandon) {r['p_abandon']:.4f}, P(wait) {r['p_wait']:.4f}"
         )
     ours_rate = ours["calls"] / ours["seconds"]
     simpy_rate = theirs["calls"] / theirs["seconds"]
+    wall_ratio = (ours["calls"] / ours["wall_seconds"]) / (theirs["calls"] / theirs["wall_seconds"])
     print(f"engine events per call: {ours['events'] / ours['calls']:.1f}")
     print(
         json.dumps(
@@ -126,6 +133,8 @@ def main() -> None:
                 "calls_per_s": round(ours_rate),
                 "simpy_calls_per_s": round(simpy_rate),
                 "ratio": round(ours_rate / simpy_rate, 3),
+                "wall_ratio": round(wall_ratio, 3),
+                "clock": "process CPU time",
                 "calls": int(ours["calls"]),
                 "agents": agents,
                 "p_abandon": round(ours["p_abandon"], 4),

@@ -83,6 +83,11 @@ class AcdEvent:
         call_id = data.get("contact_id")
         return self.kind, call_id if isinstance(call_id, str) else None, data
 
+    def get(self, name: str, default: Any = None) -> Any:
+        """A field by name, as `to_record()`'s data gives it, without building that dict: the
+        simulator hands events to the analytics derivation this way."""
+        return getattr(self, name, default) if name != "at" else default
+
 
 @dataclass(frozen=True, slots=True)
 class QueueConfigured(AcdEvent):

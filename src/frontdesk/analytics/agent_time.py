@@ -32,8 +32,17 @@ class AgentTime:
 
     def state(self, at: float, agent: str, new: str) -> None:
         """The agent entered state `new` (an `AgentState` value) at `at`."""
-        self._close(agent, at)
-        self._current[agent] = (new, at)
+        current = self._current
+        previous = current.get(agent)
+        if previous is not None:  # `_close`, inline: the simulator calls this for every change
+            state, start = previous
+            span = min(at, self.until) - max(start, self.since)
+            if span > 0:
+                states = self.seconds.get(agent)
+                if states is None:
+                    states = self.seconds[agent] = {}
+                states[state] = states.get(state, 0.0) + span
+        current[agent] = (new, at)
 
     def feed_all(self, events: Iterable[tuple[float, str, Mapping[str, Any]]]) -> AgentTime:
         for at, kind, data in events:

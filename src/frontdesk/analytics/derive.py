@@ -20,11 +20,17 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any, Union
 
-from frontdesk.analytics.records import ATTRIBUTE_FIELDS, CallOutcome, CallRecord
+from frontdesk.analytics.records import ATTRIBUTE_FIELDS, CallOutcome, CallRecord, make_record
 
-Event = tuple[float, str, str | None, Mapping[str, Any]]
+if TYPE_CHECKING:
+    from frontdesk.acd.events import AcdEvent
+
+EventData = Union[Mapping[str, Any], "AcdEvent"]
+"""An event's data: a mapping (the event log), or a routing-engine event itself (its `get`
+reads the same fields), which spares the simulator a dict per event."""
+Event = tuple[float, str, str | None, EventData]
 
 _ACD_OUTCOMES = {
     "acd.answered": CallOutcome.ANSWERED,
@@ -68,9 +74,7 @@ class CallDeriver:
     def open_calls(self) -> int:
         return len(self._open)
 
-    def feed(
-        self, at: float, kind: str, call_id: str | None, data: Mapping[str, Any]
-    ) -> CallRecord | None:
+    def feed(self, at: float, kind: str, call_id: str | None, data: EventData) -> CallRecord | None:
         """Takes one event; returns the call's record if this event completed it."""
         if call_id is None or not (kind.startswith(("call.", "acd.", "survey."))):
             return None
@@ -101,31 +105,33 @@ class CallDeriver:
         agent = str(v.get("agent", ""))
         team = str(v.get("team") or self._teams.get(agent, ""))
         offered_at = draft.queued_at if draft.queued_at is not None else draft.first_at
-        return CallRecord(
-            call_id=draft.call_id,
-            offered_at=offered_at,
-            outcome=outcome,
-            queue=str(v.get("queue", "")),
-            final_queue=str(v.get("final_queue", v.get("queue", ""))),
-            number=str(v.get("number", "")),
-            caller=str(v.get("caller", "")),
-            wait_s=max(0.0, float(v.get("wait", 0.0))),
-            agent=agent,
-            team=team,
-            talk_s=float(v.get("talk", 0.0)),
-            hold_s=float(v.get("hold", 0.0)),
-            wrap_s=float(v.get("wrap", 0.0)),
-            overflowed=bool(v.get("overflowed")),
-            callback_promised=promised,
-            callback_kept=kept,
-            callback_on_time=kept and not draft.promise_missed,
-            survey_score=_optional_float(v.get("survey_score")),
-            tier=str(v.get("tier", "")),
-            country=str(v.get("country", "")),
-            language=str(v.get("language", "")),
-            open_case=_optional_bool(v.get("open_case")),
-            known=_optional_bool(v.get("known")),
-            source_id=str(v.get("source_id", "")),
+        get = v.get
+        queue = str(get("queue", ""))
+        return make_record(
+            draft.call_id,
+            offered_at,
+            outcome,
+            queue,
+            str(get("final_queue", queue)),
+            str(get("number", "")),
+            str(get("caller", "")),
+            max(0.0, float(get("wait", 0.0))),
+            agent,
+            team,
+            float(get("talk", 0.0)),
+            float(get("hold", 0.0)),
+            float(get("wrap", 0.0)),
+            bool(get("overflowed")),
+            promised,
+            kept,
+            kept and not draft.promise_missed,
+            _optional_float(get("survey_score")),
+            str(get("tier", "")),
+            str(get("country", "")),
+            str(get("language", "")),
+            _optional_bool(get("open_case")),
+            _optional_bool(get("known")),
+            str(get("source_id", "")),
         )
 
 
@@ -173,22 +179,22 @@ def _set_attributes(draft: _Draft, attributes: Any) -> None:
 # ------------------------------------------------------------------ handlers, one per kind
 
 
-def _received(d: _Draft, at: float, data: Mapping[str, Any]) -> None:
+def _received(d: _Draft, at: float, data: EventData) -> None:
     d.phone_open = True
     d.first_at = min(d.first_at, at)
     v = d.values
     v.setdefault("number", data.get("number") or data.get("dialed") or "")
     v.setdefault("caller", data.get("caller") or "")
     if data.get("source_id"):
-        v["source_id"] = data["source_id"]
+        v["source_id"] = data.get("source_id")
     _set_attributes(d, data.get("attributes"))
 
 
-def _attributes(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+def _attributes(d: _Draft, _at: float, data: EventData) -> None:
     _set_attributes(d, data)
 
 
-def _phone_ended(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+def _phone_ended(d: _Draft, _at: float, data: EventData) -> None:
     d.phone_open = False
     if data.get("reason") == "phantom":
         d.values["phantom"] = True
@@ -197,23 +203,23 @@ def _phone_ended(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
         d.values["wait"] = float(data.get("wait", 0.0))
 
 
-def _phone_rejected(d: _Draft, at: float, data: Mapping[str, Any]) -> None:
+def _phone_rejected(d: _Draft, at: float, data: EventData) -> None:
     d.phone_open = False
     d.values["rejected"] = True
 
 
-def _phone_overflowed(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+def _phone_overflowed(d: _Draft, _at: float, data: EventData) -> None:
     d.values["sent_out"] = True
     if d.queued_at is not None and d.outcome is None:
         d.outcome = CallOutcome.OVERFLOW
         d.acd_open = False
 
 
-def _survey(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+def _survey(d: _Draft, _at: float, data: EventData) -> None:
     d.values["survey_score"] = data.get("score")
 
 
-def _queued(d: _Draft, at: float, data: Mapping[str, Any]) -> None:
+def _queued(d: _Draft, at: float, data: EventData) -> None:
     v = d.values
     if d.queued_at is None:
         d.queued_at = at
@@ -225,7 +231,7 @@ def _queued(d: _Draft, at: float, data: Mapping[str, Any]) -> None:
 def _acd_outcome(kind: str) -> Any:
     outcome = _ACD_OUTCOMES[kind]
 
-    def handle(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+    def handle(d: _Draft, _at: float, data: EventData) -> None:
         if d.outcome is None:  # the first way out of the line is the call's outcome
             d.outcome = outcome
             d.values["wait"] = float(data.get("wait", 0.0))
@@ -237,21 +243,21 @@ def _acd_outcome(kind: str) -> Any:
     return handle
 
 
-def _overflowed(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+def _overflowed(d: _Draft, _at: float, data: EventData) -> None:
     d.values["overflowed"] = True
     d.values["final_queue"] = data.get("to_queue", "")
 
 
-def _callback_connected(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+def _callback_connected(d: _Draft, _at: float, data: EventData) -> None:
     d.values["callback_kept"] = True
     d.values["agent"] = data.get("agent_id", "")
 
 
-def _promise_missed(d: _Draft, _at: float, _data: Mapping[str, Any]) -> None:
+def _promise_missed(d: _Draft, _at: float, _data: EventData) -> None:
     d.promise_missed = True
 
 
-def _call_ended(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+def _call_ended(d: _Draft, _at: float, data: EventData) -> None:
     v = d.values
     v["talk"] = v.get("talk", 0.0) + float(data.get("talk_time", 0.0))
     v["wrap"] = v.get("wrap", 0.0) + float(data.get("wrap_up", 0.0))
@@ -261,7 +267,7 @@ def _call_ended(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
     d.values["call_ended"] = True
 
 
-def _closed(d: _Draft, _at: float, data: Mapping[str, Any]) -> None:
+def _closed(d: _Draft, _at: float, data: EventData) -> None:
     d.acd_open = False
     # the agent's call goes on after routing closes the contact, unless it already ended
     d.talking = data.get("outcome") in _TALKING_CLOSES and not d.values.get("call_ended")

@@ -53,20 +53,17 @@ _WAITING, _TALKING, _GONE, _CALLBACK = range(4)
 _LEAVE_WRAP_S = 1e-9
 
 
-_FIELDS: dict[type, tuple[str, ...] | None] = {}
+_READ: dict[type, bool] = {}
 
 
-def _read_fields(cls: type) -> tuple[str, ...] | None:
-    """The data fields of an event class the derivation reads (None: it reads none of it).
-
-    The same (kind, call id, data) as `event.to_record()`, without looking the dataclass
-    fields up again for every event.
-    """
-    if cls not in _FIELDS:
-        names = tuple(f.name for f in dataclasses.fields(cls) if f.name != "at")
-        wanted = getattr(cls, "kind", "") in KINDS_READ and "contact_id" in names
-        _FIELDS[cls] = names if wanted else None
-    return _FIELDS[cls]
+def _derived(cls: type) -> bool:
+    """Whether the derivation reads events of this class (a kind it reads, about a contact);
+    it reads them straight from the event (`AcdEvent.get`), as from `to_record()`'s data."""
+    wanted = _READ.get(cls)
+    if wanted is None:
+        names = {f.name for f in dataclasses.fields(cls)}
+        wanted = _READ[cls] = getattr(cls, "kind", "") in KINDS_READ and "contact_id" in names
+    return wanted
 
 
 class VirtualClock:
@@ -213,20 +210,18 @@ class Simulation:
         events = self.engine.drain_events()
         self._events += len(events)
         self._inputs += 1
+        records, agent_state = self.records, self.agent_time.state
         for event in events:
             at = event.at + wall
             if kept is not None:
                 kept.append((at, *event.to_record()))
-            if type(event) is AgentStateChanged:
-                self.agent_time.state(at, event.agent_id, event.new)
-                continue
-            names = _read_fields(type(event))
-            if names is None:
-                continue
-            data = {name: getattr(event, name) for name in names}
-            record = feed(at, event.kind, data["contact_id"], data)
-            if record is not None:
-                self.records.append(record)
+            cls = type(event)
+            if cls is AgentStateChanged:
+                agent_state(at, event.agent_id, event.new)  # type: ignore[attr-defined]
+            elif _READ[cls] if cls in _READ else _derived(cls):
+                record = feed(at, event.kind, event.contact_id, event)  # type: ignore[attr-defined]
+                if record is not None:
+                    records.append(record)
 
     def _decide(self, decisions: list[Decision]) -> None:
         self._collect()
