@@ -12,8 +12,9 @@ Reaches:
 - OWN: the principal is the agent concerned (handled the call; is the agent asked about).
 - TEAMS_OR_OWN: either.
 - NONE: nothing.
-A subject without a team (a call still in the menu, before any queue) is reached only by ALL
-or OWN. A principal without an agent id is never OWN.
+A subject without a team is reached only by ALL or OWN; a call still in the menu, before any
+queue, is given the teams its number serves (`config.home_teams`), so their supervisors see
+it. A principal without an agent id is never OWN.
 """
 
 from __future__ import annotations
@@ -163,7 +164,7 @@ def visible_event(
     principal: Principal,
     kind: str,
     data: Mapping[str, Any],
-    team_of_call: str | None,
+    team_of_call: str | tuple[str, ...] | None,
     *,
     agent_teams: Collection[str] = (),
     call_agents: Collection[str] = (),
@@ -171,7 +172,8 @@ def visible_event(
     """Whether to deliver one event of the live stream to `principal`.
 
     `team_of_call` is the team of the call, queue or task the event is about (None when not
-    known yet). `agent_teams` are the teams of the agent an `acd.agent_state` event is about.
+    known yet), or several: a call still in the menu belongs to the teams its number serves.
+    `agent_teams` are the teams of the agent an `acd.agent_state` event is about.
     `call_agents` are agents known to have handled the call, so that an agent also sees its
     events that do not name them (the call ending, its recording). Agents named in `data`
     always count as involved: an agent sees the offers made to them.
@@ -180,4 +182,5 @@ def visible_event(
     agents = agents_named(data) | frozenset(call_agents)
     if action in (Action.SEE_PRESENCE, Action.VIEW_AGENT):
         return allowed(principal, action, agent_teams, agents)
-    return allowed(principal, action, (team_of_call,), agents)
+    teams = team_of_call if isinstance(team_of_call, tuple) else (team_of_call,)
+    return allowed(principal, action, teams, agents)

@@ -92,7 +92,9 @@ class WebSide:
         sip_host, sip_port = server.bound[0]
         phones.gateway = SoftphoneGateway(sip_host, sip_port, lambda: server.switchboard.company,
                                           phones.on_event)  # fmt: skip
-        index = self.call_index = CallIndex(server.db, lambda: server.switchboard.company)
+        index = self.call_index = CallIndex(
+            server.db, lambda: server.switchboard.company, flows=lambda: server.services.flows
+        )
         context.extras["call_index"] = index
         hub.watch(lambda e: index.feed(e.at, e.kind, e.call_id, e.data))
         await index.start()

@@ -143,7 +143,7 @@ def check_flows(company: Company, flows: FlowSet, *, chosen: bool) -> list[Probl
             for kind, name, known in _names_used(node, queues, teams, agents):
                 if name is not None and name not in known:
                     report(node.line, _unknown(where, kind, name, known))
-            if isinstance(node, m.Forward) and (agent_id := _literal(node.agent)):
+            if isinstance(node, m.Forward) and (agent_id := literal_text(node.agent)):
                 agent = company.agent(agent_id)
                 if agent is not None and agent.mobile is None:
                     report(node.line, f"{where}: agent '{agent_id}' has no mobile to forward to")
@@ -154,17 +154,17 @@ def _names_used(
     node: m.Node, queues: list[str], teams: list[str], agents: list[str]
 ) -> Iterable[tuple[str, str | None, list[str]]]:
     if isinstance(node, m.Queue | m.Callback):
-        yield "queue", _literal(node.queue), queues
+        yield "queue", literal_text(node.queue), queues
     elif isinstance(node, m.Voicemail):
-        yield "team", _literal(node.team), teams
+        yield "team", literal_text(node.team), teams
     elif isinstance(node, m.Transfer) and node.kind is not m.TransferKind.NUMBER:
         known = teams if node.kind is m.TransferKind.TEAM else agents
-        yield node.kind.value, _literal(node.to), known
+        yield node.kind.value, literal_text(node.to), known
     elif isinstance(node, m.Forward):
-        yield "agent", _literal(node.agent), agents
+        yield "agent", literal_text(node.agent), agents
 
 
-def _literal(template: Template | None) -> str | None:
+def literal_text(template: Template | None) -> str | None:
     """The text of a template without placeholders; None when it has any (or is absent)."""
     if template is None or not all(isinstance(part, str) for part in template.parts):
         return None

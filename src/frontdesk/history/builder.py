@@ -26,6 +26,7 @@ from frontdesk.sip import SipParseError
 from frontdesk.sip.uri import AbsoluteUri, SipUri, parse_uri
 
 TeamOf = Callable[[str], str | None]
+HomeOf = Callable[[str], tuple[str, ...]]  # a company number -> the teams it serves
 
 # Kinds after which a call's entry may be new or different: the ones that can complete a
 # record, and the ones that change a finished call. Others never do (index.py relies on it).
@@ -122,8 +123,9 @@ def _note(facts: _Facts, at: float, kind: str, data: Mapping[str, Any]) -> None:
 class EntryBuilder:
     """Feeds on the events of some calls; `entries()` gives the finished ones."""
 
-    def __init__(self, team_of: TeamOf) -> None:
+    def __init__(self, team_of: TeamOf, home_of: HomeOf | None = None) -> None:
         self._team_of = team_of
+        self._home_of = home_of
         self._deriver = CallDeriver()
         self._facts: dict[str, _Facts] = {}
 
@@ -152,6 +154,9 @@ class EntryBuilder:
                 queues.append(name)
         team = (self._team_of(queue) if queue else None) or record.team
         teams = sorted({t for t in (self._team_of(q) for q in queues) if t} | ({team} - {""}))
+        if not teams and self._home_of is not None:
+            # Ended before any queue (in the menu): it belongs to the teams its number serves.
+            teams = sorted(self._home_of(record.number))
         agents = list(facts.agents)
         if record.agent and record.agent not in agents:
             agents.append(record.agent)

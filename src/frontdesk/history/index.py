@@ -26,6 +26,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, bindparam, delete, func, insert, select, update
 
 from frontdesk.config import Company
+from frontdesk.config.home_teams import HomeTeams
+from frontdesk.flows.model import FlowSet
 from frontdesk.history.builder import ENTRY_KINDS, EntryBuilder
 from frontdesk.history.entry import CallEntry, Recording
 from frontdesk.history.long_calls import Key, LongCallRule, Thresholds, day_of, judge
@@ -42,9 +44,12 @@ SETTLE_S = 0.5  # after a wake-up: the event log flushes every 0.2 s
 
 class CallIndex:
     def __init__(self, engine: Engine, company: Callable[[], Company],
-                 rule: LongCallRule | None = None) -> None:  # fmt: skip
+                 rule: LongCallRule | None = None,
+                 flows: Callable[[], FlowSet] | None = None) -> None:  # fmt: skip
         self.engine = engine
         self._company = company
+        self._flows = flows
+        self._home = HomeTeams()
         self.thresholds = Thresholds(rule or LongCallRule())
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -105,7 +110,9 @@ class CallIndex:
             return []
         company = self._company()
         teams = {q.name: q.team for q in company.queues}
-        builder = EntryBuilder(teams.get)
+        flows = self._flows() if self._flows is not None else None
+        home = None if flows is None else (lambda n: self._home.of(company, flows, n))
+        builder = EntryBuilder(teams.get, home)
         e = events_table.c
         query = (select(e.at, e.kind, e.call_id, e.data)
                  .where(e.call_id.in_(call_ids), e.seq <= top).order_by(e.seq))  # fmt: skip

@@ -9,6 +9,8 @@ behind is closed with code 1013 and reconnects; pages reload their state on ever
 
 from __future__ import annotations
 
+from collections import deque
+
 from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 
 from frontdesk.accounts import policy
@@ -17,9 +19,11 @@ from frontdesk.api.context import AppContext
 from frontdesk.api.hub import EventHub, LiveEvent
 from frontdesk.api.security import principal_of
 from frontdesk.config import Company
+from frontdesk.config.home_teams import HomeTeams
 
 router = APIRouter(tags=["events"])
 BATCH = 256
+FORGET_AFTER_S = 600.0  # a call's team is kept this long after it ends (wrap-up, recording)
 
 
 def same_origin(websocket: WebSocket) -> bool:
@@ -33,23 +37,36 @@ def same_origin(websocket: WebSocket) -> bool:
 
 
 class CallTeams:
-    """The team each live call belongs to, learnt from the events themselves."""
+    """The team each live call belongs to, learnt from the events themselves.
+
+    A call is forgotten a while after it ends, not at once: this runs when an event is
+    published, before subscribers' filters read it, and events after the end (the ending
+    itself, the recording, the wrap-up) must still find the call's team."""
 
     def __init__(self, context: AppContext) -> None:
         self._context = context
-        self._teams: dict[str, str] = {}
+        self._teams: dict[str, str | tuple[str, ...]] = {}
+        self._home = HomeTeams()
+        self._ended: deque[tuple[float, str]] = deque()
 
     def __call__(self, event: LiveEvent) -> None:
         queue = event.data.get("queue")
         if event.call_id and isinstance(queue, str) and queue:
             self._teams[event.call_id] = self._context.centre.team_of(queue)
-        if event.kind == "acd.closed" and event.call_id:
-            self._teams.pop(event.call_id, None)
+        elif event.kind == "call.answered" and event.call_id:
+            # In the menu, before any queue: the teams its number serves (config.home_teams).
+            services = self._context.centre.services
+            number = str(event.data.get("number") or "")
+            self._teams[event.call_id] = self._home.of(services.company, services.flows, number)
+        if event.kind == "call.ended" and event.call_id:
+            self._ended.append((event.at, event.call_id))
+        while self._ended and self._ended[0][0] < event.at - FORGET_AFTER_S:
+            self._teams.pop(self._ended.popleft()[1], None)
 
     def company(self) -> Company:
         return self._context.company()
 
-    def of(self, call_id: str | None) -> str | None:
+    def of(self, call_id: str | None) -> str | tuple[str, ...] | None:
         return self._teams.get(call_id) if call_id else None
 
 
