@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import asyncio
 import concurrent.futures
+import contextlib
 from collections.abc import Callable
 from typing import TypeVar
 
@@ -35,9 +36,32 @@ class OrderedWriter:
             raise FollowupError("the follow-up writer is closed: no more writes are taken")
         return self._pool.submit(write)
 
+    def submit_to_loop(self, write: Callable[[], _T]) -> asyncio.Future[_T]:
+        """Queues `write`; the loop's future gives its result. Cancelling that future (its
+        awaiting task was cancelled, the loop is stopping) does not cancel the write: unlike
+        `asyncio.wrap_future`, which would take a write not yet started off the queue."""
+        loop = asyncio.get_running_loop()
+        result: asyncio.Future[_T] = loop.create_future()
+
+        def settle(done: concurrent.futures.Future[_T]) -> None:
+            if result.done():
+                return
+            error = done.exception()
+            if error is not None:
+                result.set_exception(error)
+            else:
+                result.set_result(done.result())
+
+        def hand_back(done: concurrent.futures.Future[_T]) -> None:
+            with contextlib.suppress(RuntimeError):  # a closed loop: nobody waits any more
+                loop.call_soon_threadsafe(settle, done)
+
+        self.submit(write).add_done_callback(hand_back)
+        return result
+
     async def run(self, write: Callable[[], _T]) -> _T:
         """Submits `write` and waits for it without blocking the event loop."""
-        return await asyncio.wrap_future(self.submit(write))
+        return await self.submit_to_loop(write)
 
     def close(self) -> None:
         """Takes no more writes and returns once the queued ones have committed."""

@@ -85,7 +85,7 @@ class TaskFollowUps:
                 return None
 
         try:
-            return asyncio.wrap_future(self.writer.submit(guarded))
+            return self.writer.submit_to_loop(guarded)
         except FollowupError as exc:  # stopping: the writer takes no more
             log.error("%s: %s", failed, exc)
             done: asyncio.Future[_T | None] = asyncio.get_running_loop().create_future()
