@@ -210,6 +210,21 @@ def test_an_empty_window_says_so() -> None:
     assert texts == ["abandonment: no calls in the window"]
 
 
+def test_slices_without_calls_say_so_instead_of_drawing_nothing() -> None:
+    rows = [{"wait_bucket_s": "0-10", "abandoned": 0, "reached": 4, "share_of_offered": 0.0,
+             "abandon_given_reached": 0.0}]  # fmt: skip
+    report = Report("abandonment", ("wait_bucket_s",), rows, {"by": []})
+    figure = report_chart(None, ReportRequest("abandonment"), report)  # type: ignore[arg-type]
+    assert [t.get_text() for ax in figure.axes for t in ax.texts] == [
+        "abandonment: no caller gave up in the window"
+    ]
+    summary = Report("summary", ("queue",), [{"queue": "q", "offered": 0}], {"by": ["queue"]})
+    figure = report_chart(None, ReportRequest("summary"), summary)  # type: ignore[arg-type]
+    assert [t.get_text() for ax in figure.axes for t in ax.texts] == [
+        "summary: no calls offered in the window"
+    ]
+
+
 def test_save_takes_svg_or_png_only(engine: Engine, tmp_path: Path) -> None:
     request, report = built(engine, "patience")
     figure = report_chart(engine, request, report)

@@ -96,6 +96,8 @@ WIDGET = {
     ("POST", "/api/widget/{key}/call/{call}/hangup"),
     ("POST", "/api/widget/{key}/callback"),
 }  # fmt: skip
+PLANNING = ("/erlang", "/staffing", "/staffing/chart.svg", "/cost", "/cost/chart.svg",
+            "/history", "/history/chart.svg")  # fmt: skip
 EXPECTED: dict[tuple[str, str], tuple[object, object, object]] = {
     # (method, path): (admin, supervisor, agent)
     ("GET", "/api/session"): (IN, IN, IN),
@@ -133,6 +135,11 @@ EXPECTED: dict[tuple[str, str], tuple[object, object, object]] = {
     ("GET", "/api/recordings/{call_id}"): (IN, IN, IN),
     ("GET", "/api/recordings/{call_id}/{n}.wav"): (IN, IN, IN),
     ("GET", "/api/reports/{kind}"): (IN, IN, NO),  # agents: only their row of `agents`
+    ("GET", "/api/reports/{kind}/chart.svg"): (IN, IN, NO),  # the same rule as the report
+    **{
+        ("GET", f"/api/planning{path}"): (IN, IN, NO)  # supervisors and admins
+        for path in PLANNING
+    },
     **{
         (method, f"/api/admin{path}"): (IN, NO, NO)
         for method, path in (

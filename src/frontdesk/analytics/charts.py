@@ -16,7 +16,7 @@ local times.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable, Mapping, Sequence
+from collections.abc import Callable, Mapping
 from datetime import timedelta
 from typing import Any
 
@@ -30,6 +30,7 @@ from frontdesk.analytics.charts_style import (
     COLOURS,
     FORMATS,
     ChartOptions,
+    NothingToDraw,
     date_axis,
     interval_start,
     largest,
@@ -43,7 +44,7 @@ from frontdesk.analytics.charts_style import (
     target_line,
 )
 from frontdesk.analytics.errors import AnalyticsError
-from frontdesk.analytics.history_staffing import INTERVAL_HOURS, needed_by_interval
+from frontdesk.analytics.history_staffing import INTERVAL_HOURS, needed_by_interval, window_aht
 from frontdesk.analytics.patience import exponential_patience, kaplan_meier
 from frontdesk.analytics.queries import waits
 from frontdesk.analytics.reports import Report, ReportRequest
@@ -69,25 +70,20 @@ def report_chart(
     options = options or ChartOptions()
     with styled():
         figure = Figure(figsize=options.size, layout="constrained")
-        if not report.rows:
-            _empty(figure, report)
-        else:
+        try:
+            if not report.rows:
+                raise NothingToDraw("no calls in the window")
             drawers[report.kind](figure, engine, request, report, options)
+        except NothingToDraw as why:
+            figure.clear()
+            _empty(figure, f"{report.kind}: {why}")
     return figure
 
 
-def _empty(figure: Figure, report: Report) -> None:
+def _empty(figure: Figure, message: str) -> None:
     ax = figure.add_subplot()
     ax.set_axis_off()
-    ax.text(
-        0.5,
-        0.5,
-        f"{report.kind}: no calls in the window",
-        ha="center",
-        va="center",
-        fontsize=14,
-        transform=ax.transAxes,
-    )
+    ax.text(0.5, 0.5, message, ha="center", va="center", fontsize=14, transform=ax.transAxes)
 
 
 # -- abandonment by wait bucket ----------------------------------------------------------
@@ -104,7 +100,8 @@ def _abandonment(
             buckets.append(row["wait_bucket_s"])
         groups.setdefault(slice_label(row, dims), {})[row["wait_bucket_s"]] = row
     weights = [sum(float(r["abandoned"]) for r in g.values()) for g in groups.values()]
-    names = largest(list(groups), weights, min(options.max_slices, len(COLOURS)))
+    names = largest(list(groups), weights, min(options.max_slices, len(COLOURS)),
+                    empty="no caller gave up in the window")  # fmt: skip
     top, bottom = figure.subplots(2, 1, sharex=True)
     x = np.arange(len(buckets))
     width = 0.8 / len(names)
@@ -201,12 +198,6 @@ def _patience(
 # -- intervals: arrivals, agents needed, service level -----------------------------------
 
 
-def _fallback_aht(rows: Sequence[Mapping[str, Any]]) -> float | None:
-    pairs = [(float(r["aht_s"]), float(r["answered"] or 0)) for r in rows if r.get("aht_s")]
-    weight = sum(w for _, w in pairs)
-    return sum(a * w for a, w in pairs) / weight if weight else None
-
-
 def _intervals(
     figure: Figure, _e: Engine, _r: ReportRequest, report: Report, options: ChartOptions
 ) -> None:
@@ -223,7 +214,7 @@ def _intervals(
     for i, name in enumerate(names):
         rows = groups[name]
         needs = needed_by_interval(
-            rows, interval, target, options.model, options.patience_s, _fallback_aht(rows)
+            rows, interval, target, options.model, options.patience_s, window_aht(rows)
         )
         starts = [interval_start(n.interval) for n in needs]
         suffix = f" {name}" if name else ""

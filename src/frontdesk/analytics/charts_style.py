@@ -56,6 +56,10 @@ SL_SHORT = {
 }
 
 
+class NothingToDraw(AnalyticsError):
+    """The report has rows, but every slice is empty for what the chart draws."""
+
+
 @dataclass(frozen=True, slots=True)
 class ChartOptions:
     """What the tables do not say: the service-level goal to draw and to staff for."""
@@ -108,10 +112,16 @@ def slice_label(row: Mapping[str, Any], dims: Sequence[str]) -> str:
 
 
 def largest(
-    labels: list[str], weights: list[float], limit: int, by_weight: bool = False
+    labels: list[str],
+    weights: list[float],
+    limit: int,
+    by_weight: bool = False,
+    empty: str = "no calls offered in the window",
 ) -> list[str]:
     """The `limit` heaviest slices with any weight, in report order (or heaviest first)."""
     order = [i for i in sorted(range(len(labels)), key=lambda i: -weights[i]) if weights[i] > 0]
+    if not order:
+        raise NothingToDraw(empty)
     kept = order[:limit] if by_weight else sorted(order[:limit])
     return [labels[i] for i in kept]
 

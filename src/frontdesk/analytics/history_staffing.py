@@ -111,6 +111,13 @@ def needed_by_interval(
     return found
 
 
+def window_aht(rows: Iterable[Mapping[str, Any]]) -> float | None:
+    """The AHT of the whole window: the intervals' AHTs weighted by their answered calls."""
+    pairs = [(float(r["aht_s"]), float(r.get("answered") or 0)) for r in rows if r.get("aht_s")]
+    weight = sum(w for _, w in pairs)
+    return sum(a * w for a, w in pairs) / weight if weight else None
+
+
 def agents_seen(rows_by_agent: Iterable[Mapping[str, Any]], interval: str) -> dict[str, int]:
     """Agents who answered at least one call, per interval (rows sliced by interval, agent)."""
     seen: dict[str, set[str]] = {}

@@ -15,8 +15,11 @@ from frontdesk.api.routes import (
     desk,
     events,
     monitor,
+    planning,
     records,
     records_reports,
+    reports_page,
+    reports_page_charts,
     session,
     softphone,
     widget,
@@ -37,6 +40,9 @@ def create_app(context: AppContext) -> FastAPI:
     errors.install(app)
     for module in (session, desk, calls, events, board, softphone, monitor, admin, records,
                    records_reports, widget):  # fmt: skip
+        app.include_router(module.router)
+    # report charts, planning and their pages (helper W, issue #7)
+    for module in (reports_page_charts, planning, reports_page):
         app.include_router(module.router)
     app.include_router(pages.router)
     app.mount("/static", StaticFiles(directory=str(pages.HERE / "static")), name="static")

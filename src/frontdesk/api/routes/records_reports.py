@@ -102,6 +102,21 @@ def report(
     format: Literal["json", "csv"] = "json",
     who: Principal = Depends(principal), context: AppContext = Depends(ctx),
 ) -> Response:  # fmt: skip
+    _, found = checked_report(context, who, kind, since, until, queue, by, interval, target_s,
+                              short_abandon_s, buckets, definition, tz)  # fmt: skip
+    if format == "csv":
+        disposition = f'attachment; filename="{kind}.csv"'
+        return Response(to_csv(found), media_type="text/csv; charset=utf-8",
+                        headers={"Content-Disposition": disposition})  # fmt: skip
+    return Response(to_json(found), media_type="application/json")
+
+
+def checked_report(context: AppContext, who: Principal, kind: str, since: str | None,
+                   until: str | None, queue: list[str], by: str, interval: str, target_s: float,
+                   short_abandon_s: float, buckets: str, definition: str, tz: str | None,
+                   ) -> tuple[ReportRequest, Report]:  # fmt: skip
+    """The report as this user may see it (access checked, scoped), and the request built.
+    Shared with the chart route (api/routes/reports_page_charts.py)."""
     if who.role is Role.AGENT and kind != "agents":
         raise forbidden("Agents see only their own row of the agents report.")
     if who.role is Role.AGENT and not who.agent_id:
@@ -119,8 +134,4 @@ def report(
         raise ApiError(422, "bad_report_request", f"{text[:1].upper()}{text[1:]}.") from exc
     if who.role is Role.AGENT:
         found = _own_row(found, str(who.agent_id))
-    if format == "csv":
-        disposition = f'attachment; filename="{kind}.csv"'
-        return Response(to_csv(found), media_type="text/csv; charset=utf-8",
-                        headers={"Content-Disposition": disposition})  # fmt: skip
-    return Response(to_json(found), media_type="application/json")
+    return request, found
