@@ -109,3 +109,47 @@ def test_latch_follows_the_real_source_and_rejects_an_injector() -> None:
 
 def engine_port(engine: MediaEngine, stream: str) -> int:
     return engine.port_of(stream)
+
+
+def test_a_phone_that_moved_is_relatched_after_silence() -> None:
+    # Once latched, the stream's socket is connected to the phone (the kernel drops anyone
+    # else); after relatch_after (0.5 s) of silence it listens to everyone again, so a phone
+    # that moved (new address, new SSRC: RFC 4961, `RtpLatch`) is followed.
+    async def body(engine: MediaEngine, events: list[Event]) -> None:
+        phone, moved, agent = FarEnd(), FarEnd(), FarEnd()
+        port_a = engine.open_stream("a", group="m")
+        port_b = engine.open_stream("b", group="m")
+        engine.configure(Configure("a", phone.address, "PCMU", 0, None))
+        engine.configure(Configure("b", agent.address, "PCMU", 0, None))
+        engine.bridge("a", "b")
+        await stream_audio(phone, port_a, [bytes([0x11]) * 160] * 10, ssrc=1)
+        await stream_audio(moved, port_a, [bytes([0x22]) * 160] * 5, ssrc=2)  # too soon
+        await asyncio.sleep(1.0)
+        await stream_audio(moved, port_a, [bytes([0x33]) * 160] * 10, ssrc=3)
+        await stream_audio(agent, port_b, [bytes([0x44]) * 160] * 10, ssrc=4)
+        await until(lambda: agent.count() >= 20 and moved.count() >= 10)
+        assert [r.payload[0] for r in agent.received] == [0x11] * 10 + [0x33] * 10
+        assert {r.payload[0] for r in moved.received} == {0x44}  # the agent now goes there
+        assert not phone.drain()
+
+    run(body)
+
+
+def test_a_stream_told_not_to_send_stays_silent_after_latching() -> None:
+    async def body(engine: MediaEngine, events: list[Event]) -> None:
+        caller, agent = FarEnd(), FarEnd()
+        port_a = engine.open_stream("a", group="s")
+        port_b = engine.open_stream("b", group="s")
+        # The caller holds us (its a=sendonly): we must not send to it, latched or not.
+        engine.configure(Configure("a", caller.address, "PCMU", 0, None, send=False))
+        engine.configure(Configure("b", agent.address, "PCMU", 0, None))
+        engine.bridge("a", "b")
+        await asyncio.gather(
+            stream_audio(caller, port_a, [bytes(160)] * 10, ssrc=5),
+            stream_audio(agent, port_b, [bytes(160)] * 10, ssrc=6),
+        )
+        await until(lambda: agent.count() >= 10)
+        await asyncio.sleep(0.1)
+        assert caller.count() == 0
+
+    run(body)

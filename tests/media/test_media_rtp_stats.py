@@ -110,3 +110,25 @@ def test_counters_stay_consistent_for_any_sequence(seqs: list[int]) -> None:
     assert 0 <= block.fraction_lost <= 255
     assert -(1 << 23) <= block.cumulative_lost < 1 << 23
     assert s.received <= len(seqs)
+
+
+@given(
+    st.integers(0, 65535),
+    st.lists(st.tuples(st.integers(-3, 40), st.integers(0, 2000), st.floats(0, 0.2)),
+             min_size=1, max_size=200),
+)  # fmt: skip
+def test_the_short_cut_of_packet_gives_what_the_a1_and_a8_steps_give(
+    first: int, steps: list[tuple[int, int, float]]
+) -> None:
+    # The receive path's `packet` takes a short cut for the next packet in order; whatever the
+    # order (gaps, duplicates, reordering, wraps), it must end in the state of §A.1 + §A.8.
+    fast, slow = SourceStats(7, first), SourceStats(7, first)
+    seq, ts, now = first, 1000, 0.0
+    for dseq, dts, dt in steps:
+        seq, ts, now = (seq + dseq) % 65536, (ts + dts) % (1 << 32), now + dt
+        fast.packet(seq, ts, now)
+        if slow.update_seq(seq):
+            slow.update_jitter(ts, now)
+    names = [n for n in SourceStats.__slots__ if n != "jitter"]
+    assert [getattr(fast, n) for n in names] == [getattr(slow, n) for n in names]
+    assert fast.jitter == pytest.approx(slow.jitter, rel=1e-12, abs=1e-9)

@@ -11,13 +11,15 @@ many phones treat the new packets as late or duplicate and play silence or click
 
 from __future__ import annotations
 
+import struct
 from dataclasses import dataclass
 
 from frontdesk.media import MediaError
-from frontdesk.media.rtp import peek_rtp, rewrite_rtp
+from frontdesk.media.rtp import peek_rtp
 
 _SEQ_MOD = 1 << 16
 _TS_MOD = 1 << 32
+_SEQ_TS_SSRC = struct.Struct("!HII")  # offsets 2-11 of the RTP header
 
 
 @dataclass(slots=True)
@@ -59,6 +61,11 @@ class StreamRewriter:
         buffer that the timeline jumped on purpose.
         """
         _pt, seq, ts, ssrc, _marker = peek_rtp(buf)
+        return self.rewrite_fields(buf, seq, ts, ssrc, now)
+
+    def rewrite_fields(self, buf: bytearray, seq: int, ts: int, ssrc: int, now: float) -> bool:
+        """`rewrite` for a caller that has already read the packet's sequence, timestamp and
+        SSRC (the relay's receive path): one header read per packet instead of two."""
         mapping = self._maps.get(ssrc)
         started = False
         if ssrc != self._current and (
@@ -68,12 +75,12 @@ class StreamRewriter:
             mapping = self._start_source(ssrc, seq, ts, now)
         assert mapping is not None
         mapping.last_seen = now
-        out_seq = (seq + mapping.seq_offset) % _SEQ_MOD
-        out_ts = (ts + mapping.ts_offset) % _TS_MOD
-        rewrite_rtp(buf, out_seq, out_ts, self.out_ssrc)
+        out_seq = (seq + mapping.seq_offset) & 0xFFFF
+        out_ts = (ts + mapping.ts_offset) & 0xFFFFFFFF
+        _SEQ_TS_SSRC.pack_into(buf, 2, out_seq, out_ts, self.out_ssrc)
         if started:
             buf[1] |= 0x80
-        if ssrc == self._current and (out_seq - self._last_seq) % _SEQ_MOD < _SEQ_MOD // 2:
+        if ssrc == self._current and (out_seq - self._last_seq) & 0xFFFF < 0x8000:
             self._last_seq, self._last_ts, self._last_now = out_seq, out_ts, now
         return started
 

@@ -4,6 +4,8 @@ The receive path is the hot path. A relayed packet is read into the worker's one
 buffer, checked (version, RTCP, latch), rewritten in place by the far leg's `StreamRewriter`
 and sent from the far leg's socket: nothing is parsed or decoded, nothing is allocated beyond
 the memoryview slice. Packets we terminate (DTMF, recording, mixing) take the full parse.
+Once latched, a socket is connected to its peer (`udp`), which makes each read and each send
+cheaper; one datagram is read per readiness, so no read is made just to fail.
 
 Generated audio (prompts, tones, the conference mix) is written as its own RTP source and also
 passes through the rewriter, so the far end sees one continuous SSRC, sequence and timestamp
@@ -12,6 +14,7 @@ line whether it hears a prompt, the other party, or a prompt again (RFC 3550 §8
 
 from __future__ import annotations
 
+import contextlib
 import random
 import socket
 import struct
@@ -24,68 +27,35 @@ from frontdesk.media import FRAME_SAMPLES, MediaError
 from frontdesk.media.codec import Codec, codec_for
 from frontdesk.media.dtmf import DtmfReceiver
 from frontdesk.media.engine import protocol as p
+from frontdesk.media.engine.leg_stats import leg_stats
 from frontdesk.media.engine.rtcp_link import RtcpLink
 from frontdesk.media.engine.sources import EncodedPlayback
 from frontdesk.media.engine.timeline import AudioTimeline
+from frontdesk.media.engine.udp import disconnect
 from frontdesk.media.jitter import JitterBuffer
 from frontdesk.media.latch import InactivityDetector, RtpLatch
-from frontdesk.media.quality import estimated_mos
 from frontdesk.media.recorder import CallRecorder, RecordingStopped, RecordMode
 from frontdesk.media.relay import StreamRewriter
 from frontdesk.media.rtcp_session import RtcpSession, SentSoFar
-from frontdesk.media.rtp import RtpPacket, parse_header, write_rtp
+from frontdesk.media.rtp import FIXED_HEADER, RtpPacket, parse_header
 from frontdesk.media.rtp_stats import SourceStats
 
 _SEQ_TS_SSRC = struct.Struct("!HII")
+_HEADER = FIXED_HEADER  # version/flags, marker/PT, sequence, timestamp, SSRC
 _REC_BACKLOG = 5  # frames queued per direction for the recorder (a tiny jitter allowance)
+_CONNECT_BACKLOG = 64  # datagrams queued before a connect, read through the latch
 Address = tuple[str, int]
 
 
 class Stream:
     __slots__ = (
-        "_gen_mark",
-        "_gen_seq",
-        "_gen_ssrc",
-        "_gen_ts",
-        "_rng",
-        "codec",
-        "detector",
-        "dtmf",
-        "expect_media",
-        "fd",
-        "fed_rx",
-        "jitter",
-        "last_rx",
-        "latch",
-        "latched",
-        "local_port",
-        "mixing",
-        "name",
-        "peer",
-        "pending_record",
-        "playback",
-        "pt",
-        "rec_relay",
-        "rec_rx",
-        "rec_tx",
-        "received",
-        "recorder",
-        "rejected",
-        "relayed",
-        "rewriter",
-        "rtcp",
-        "rtcp_sock",
-        "send_enabled",
-        "send_to",
-        "sent",
-        "sent_octets",
-        "slot",
-        "sock",
-        "source",
-        "te_pt",
-        "timeout",
-        "wall_offset",
-    )
+        "_gen_mark", "_gen_seq", "_gen_ssrc", "_gen_ts", "_rng", "codec", "connected", "detector",
+        "dtmf", "expect_media", "fd", "fed_rx", "jitter", "last_rx", "latch", "latched",
+        "local_port", "mixing", "name", "peer", "pending_record", "playback", "pt", "rec_relay",
+        "rec_rx", "rec_tx", "received", "recorder", "rejected", "relayed", "rewriter", "rtcp",
+        "rtcp_sock", "send_allowed", "send_enabled", "send_to", "sent", "sent_octets", "slot",
+        "sock", "source", "te_pt", "timeout", "wall_offset",
+    )  # fmt: skip
 
     def __init__(
         self,
@@ -108,7 +78,9 @@ class Stream:
         self.codec: Codec = codec_for("PCMU")
         self.pt, self.te_pt = 0, -1  # -1: no telephone-event payload type negotiated
         self.send_to: Address | None = None
-        self.send_enabled = False
+        self.send_allowed = True  # what SDP says: may we send at all
+        self.send_enabled = False  # ...and we know where to
+        self.connected = False  # the socket is connect()ed to `latched`
         self.latch = RtpLatch()
         self.latched: Address | None = None
         self.expect_media = True
@@ -147,7 +119,9 @@ class Stream:
         if cmd.remote != self.latch.expected:
             self.latch.reset(cmd.remote)  # a re-INVITE that moved the media: latch afresh
             self.latched = None
+            self._disconnect()
         self.send_to = self.latch.send_to
+        self.send_allowed = cmd.send
         self.send_enabled = cmd.send and self.send_to is not None
         self.expect_media, self.timeout = cmd.expect_media, cmd.inactivity_timeout
         self.detector = None  # re-armed by the next packet
@@ -159,11 +133,52 @@ class Stream:
                 self.rtcp = RtcpLink(session, self.rtcp_sock)
             self.rtcp.configure(cmd.rtcp, cmd.rtcp_mux)
 
-    @property
-    def needs_tick(self) -> bool:
-        return self.playback is not None or self.recorder is not None
-
     # -- receive path -------------------------------------------------------------------------
+    # Once latched, the socket is connected to the latched address: the kernel drops anyone
+    # else's datagrams, receiving builds no address tuple and sending parses none. While the
+    # latched source is silent long enough to allow a re-latch (RFC 4961, `RtpLatch`), the
+    # socket is disconnected again so that a phone that moved can be heard.
+    def readable(self, buf: bytearray, view: memoryview, now: float, out: list[p.Event]) -> None:
+        """Read one datagram. epoll is level-triggered, so another one waiting is reported
+        again on the next poll: no read is made only to fail (and raise) per wake-up."""
+        if self.connected:
+            try:
+                n = self.sock.recv_into(buf)
+            except OSError:
+                return  # connected sockets get ICMP errors from earlier sends: read past them
+            self.receive(buf, view, n, self.latched, now, out)  # type: ignore[arg-type]
+            return
+        try:
+            n, addr = self.sock.recvfrom_into(buf)
+        except OSError:
+            return
+        self.receive(buf, view, n, addr, now, out)
+        if addr == self.latched and not self.connected:
+            self._connect(buf, view, now, out)
+
+    def _connect(self, buf: bytearray, view: memoryview, now: float, out: list[p.Event]) -> None:
+        latched = self.latched
+        try:
+            self.sock.connect(latched)  # type: ignore[arg-type]
+        except OSError:
+            return
+        self.connected = True
+        # What was queued before the connect may come from anyone: through the latch with it.
+        for _ in range(_CONNECT_BACKLOG):
+            try:
+                n, addr = self.sock.recvfrom_into(buf)
+            except OSError:
+                break
+            self.receive(buf, view, n, addr, now, out)
+        if self.latched != latched:
+            self._disconnect()  # re-latched while reading the backlog: connect on its next packet
+
+    def _disconnect(self) -> None:
+        if self.connected:
+            self.connected = False
+            with contextlib.suppress(OSError):
+                disconnect(self.sock)
+
     def receive(
         self,
         buf: bytearray,
@@ -187,7 +202,7 @@ class Stream:
                 return
             self.latched = self.latch.address
             self.send_to = self.latched
-            self.send_enabled = self.send_to is not None
+            self.send_enabled = self.send_allowed and self.send_to is not None
         self.last_rx = now
         self.received += 1
         if self.pending_record is not None:
@@ -195,8 +210,7 @@ class Stream:
         source = self.source
         if source is None or source.ssrc != ssrc:
             source = self.source = SourceStats(ssrc, seq)
-        if source.update_seq(seq):
-            source.update_jitter(ts, now)
+        source.packet(seq, ts, now)
         pt = buf[1] & 0x7F
         if pt == self.te_pt:
             self._telephone_event(view[:n], now, out)
@@ -210,11 +224,10 @@ class Stream:
             self.rec_rx.push(view[:n])
         peer = self.peer
         if peer is not None and peer.send_enabled and peer.playback is None:
-            self._forward(peer, buf, view, n, pt, now)
+            self._forward(peer, buf, view, n, pt, seq, ts, ssrc, now)
 
-    def _forward(
-        self, peer: Stream, buf: bytearray, view: memoryview, n: int, pt: int, now: float
-    ) -> None:
+    def _forward(self, peer: Stream, buf: bytearray, view: memoryview, n: int, pt: int,
+                 seq: int, ts: int, ssrc: int, now: float) -> None:  # fmt: skip
         if pt == self.te_pt:
             if peer.te_pt < 0:
                 return  # the other leg cannot take RFC 4733 events
@@ -226,12 +239,9 @@ class Stream:
             buf[1] = (buf[1] & 0x80) | peer.pt
             if peer.rec_relay is not None:
                 peer.rec_relay.push(view[:n])
-        peer.rewriter.rewrite(buf, now)
-        assert peer.send_to is not None
-        try:
-            peer.sock.sendto(view[:n], peer.send_to)
-        except OSError:
-            return  # ICMP unreachable from an earlier send, or a full buffer: drop it
+        peer.rewriter.rewrite_fields(buf, seq, ts, ssrc, now)
+        if not peer.transmit(view[:n]):
+            return
         peer.sent += 1
         peer.sent_octets += n - 12
         self.relayed += 1
@@ -252,21 +262,39 @@ class Stream:
         self._gen_mark = True
         self.playback = playback
 
+    def transmit(self, data: memoryview) -> bool:
+        """Send one packet to the far end; False when it could not go (never raises)."""
+        try:
+            if self.connected:
+                self.sock.send(data)
+            else:
+                self.sock.sendto(data, self.send_to)  # type: ignore[arg-type]
+        except ConnectionRefusedError:
+            # A connected socket reports an ICMP error from an earlier send on this one and
+            # drops it: the error is now cleared, so try once more.
+            try:
+                self.sock.send(data)
+            except OSError:
+                return False
+        except OSError:
+            return False  # a full buffer, or no route: drop it
+        return True
+
     def send_generated(
         self, payload: bytes | memoryview, out_buf: bytearray, out_view: memoryview, now: float
     ) -> None:
         if not self.send_enabled or self.send_to is None:
             return
-        n = write_rtp(
-            out_buf, self.pt, self._gen_seq, self._gen_ts, self._gen_ssrc, payload, self._gen_mark
-        )
+        n = 12 + len(payload)
+        seq, ts, ssrc = self._gen_seq, self._gen_ts, self._gen_ssrc
+        second = self.pt | 0x80 if self._gen_mark else self.pt
+        _HEADER.pack_into(out_buf, 0, 0x80, second, seq, ts, ssrc)
+        out_buf[12:n] = payload
         self._gen_mark = False
-        self._gen_seq = (self._gen_seq + 1) & 0xFFFF
-        self._gen_ts = (self._gen_ts + FRAME_SAMPLES) & 0xFFFFFFFF
-        self.rewriter.rewrite(out_buf, now)
-        try:
-            self.sock.sendto(out_view[:n], self.send_to)
-        except OSError:
+        self._gen_seq = (seq + 1) & 0xFFFF
+        self._gen_ts = (ts + FRAME_SAMPLES) & 0xFFFFFFFF
+        self.rewriter.rewrite_fields(out_buf, seq, ts, ssrc, now)
+        if not self.transmit(out_view[:n]):
             return
         self.sent += 1
         self.sent_octets += n - 12
@@ -293,7 +321,9 @@ class Stream:
 
     def housekeeping(self, now: float, out: list[p.Event]) -> None:
         """Every 200 ms: RTCP reports when due; DTMF events whose end packets were lost;
-        inactivity."""
+        inactivity; the latch opened again after enough silence."""
+        if self.connected and now - self.last_rx >= self.latch.relatch_after:  # type: ignore[operator]
+            self._disconnect()
         rtcp = self.rtcp
         if rtcp is not None and now >= rtcp.session.next_at:
             rtcp.report(now, self._sent_so_far(now), self.source, self.received, self.sock,
@@ -387,37 +417,12 @@ class Stream:
             rtcp.send(data, self.sock, self.send_to)
 
     def close_sockets(self) -> None:
+        self.connected = False
         self.sock.close()
         if self.rtcp_sock is not None:
             self.rtcp_sock.close()
 
     def stats(self, final: bool) -> p.StreamStats:
-        source = self.source
-        lost = max(source.lost, 0) if source is not None else 0
-        jitter = source.jitter / 8.0 if source is not None else 0.0  # 8 units per ms at 8 kHz
         session = self.rtcp.session if self.rtcp is not None else None
-        rtt = session.rtt_mean if session is not None else None
-        # One-way delay for the E-model: half the round trip plus a typical 60 ms of jitter
-        # buffer at the far end (unknown to us; the receiving phone's).
-        one_way_ms = (rtt * 500 if rtt is not None else 0.0) + 60.0
-        expected = self.received + lost
-        mos_received = None
-        if self.received:
-            mos_received = round(estimated_mos(lost / expected, one_way_ms), 2)
-        remote = session.last if session is not None else None
-        remote_loss = session.remote_loss_ratio if session is not None else None
-        mos_sent = None
-        if remote_loss is not None:
-            mos_sent = round(estimated_mos(remote_loss, one_way_ms), 2)
-        return p.StreamStats(
-            self.name, self.received, self.sent, self.relayed, lost, jitter, self.rejected, final,
-            rtcp_sent=session.sent if session is not None else 0,
-            rtcp_received=session.received if session is not None else 0,
-            remote_lost=remote.block.cumulative_lost if remote is not None else None,
-            remote_loss=remote_loss,
-            remote_jitter_ms=remote.block.jitter / 8.0 if remote is not None else None,
-            rtt_ms=rtt * 1000 if rtt is not None else None,
-            rtt_max_ms=session.rtt_max * 1000 if session is not None and rtt is not None else None,
-            mos_received=mos_received,
-            mos_sent=mos_sent,
-        )  # fmt: skip
+        return leg_stats(self.name, self.received, self.sent, self.relayed, self.rejected,
+                         self.source, session, final)  # fmt: skip

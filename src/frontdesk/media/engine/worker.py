@@ -31,7 +31,11 @@ log = logging.getLogger("frontdesk.media")
 SLOTS = 4
 HOUSEKEEPING_TICKS = 10  # every 200 ms per slot: DTMF staleness, inactivity
 LOAD_TICKS = 50  # report WorkerLoad once a second
-MAX_DRAIN = 32  # packets read from one socket per wake-up, so one flood cannot starve others
+MAX_DRAIN = 32  # RTCP datagrams read from one socket per wake-up
+# After a short round of work, wait this long before polling again, so that a poll returns a
+# batch of datagrams instead of waking the process for each one: at most 2,000 wake-ups a
+# second, for at most 0.5 ms more delay (about 0.2 ms of RFC 3550 jitter) on relayed packets.
+COALESCE = 0.0005
 _IN = select.EPOLLIN
 
 
@@ -73,6 +77,7 @@ class MediaWorker:
         channel_fd = self.channel.fileno()
         by_fd, buf, view = self.by_fd, self.recv_buf, self.recv_view
         events = self.events
+        sleep = time.sleep
         while self.running:
             now = clock()
             ready = poll(max(0.0, ticker.next_deadline() - now))
@@ -80,15 +85,7 @@ class MediaWorker:
             for fd, mask in ready:
                 stream = by_fd.get(fd)
                 if stream is not None:
-                    sock, receive = stream.sock, stream.receive
-                    for _ in range(MAX_DRAIN):
-                        try:
-                            n, addr = sock.recvfrom_into(buf)
-                        except BlockingIOError:
-                            break
-                        except OSError:
-                            continue  # an ICMP error queued on the socket: read past it
-                        receive(buf, view, n, addr, now, events)
+                    stream.readable(buf, view, now, events)
                 elif fd == channel_fd:
                     self._channel_ready(mask, now)
                 else:
@@ -97,7 +94,11 @@ class MediaWorker:
                 self._service(due.tick, due.slot, due.deadline)
             if events:
                 self._send_events()
-            self.busy += clock() - woke
+            done = clock()
+            self.busy += done - woke
+            rest = min(woke + COALESCE, ticker.next_deadline()) - done
+            if rest > 0:
+                sleep(rest)
 
     def _service(self, tick: int, slot: int, deadline: float) -> None:
         now = self.clock()
@@ -106,7 +107,7 @@ class MediaWorker:
         out, buf, view = self.events, self.send_buf, self.send_view
         streams = self.slots[slot]
         for stream in streams.values():
-            if stream.needs_tick:
+            if stream.playback is not None or stream.recorder is not None:
                 stream.tick(buf, view, now, out)
         if slot == 0:
             for conference in self.conferences.values():
