@@ -173,6 +173,8 @@ def test_every_report_is_the_same_from_the_rollup(
 ) -> None:
     engine, _ = written([records])
     for kind in KINDS:
+        if kind == "missed":
+            continue  # matches calls of one number across time: from the calls table only
         by: tuple[str, ...] = () if kind == "patience" else ("queue",)
         request = ReportRequest(kind, window, by, "hour", chosen, PARIS)
         fast = build(engine, request)

@@ -172,6 +172,59 @@ def waits(engine: Engine, window: Window) -> tuple[list[float], list[bool]]:
     return [float(r[0]) for r in rows], [bool(r[1]) for r in rows]
 
 
+@dataclass(frozen=True, slots=True)
+class MissedCalls:
+    """Missed calls (abandoned, or sent to voicemail) and whether the number was reached since:
+    a later call from or to the same number that an agent answered, or a kept callback."""
+
+    missed: int
+    no_number: int  # the caller's number is unknown: cannot be matched
+    called_back: int
+
+    @property
+    def not_called_back(self) -> int:
+        return self.missed - self.no_number - self.called_back
+
+
+def missed_calls(
+    engine: Engine, by: Sequence[str], window: Window, tz: ZoneInfo
+) -> dict[Key, MissedCalls]:
+    """Missed calls offered in the window, per slice, matched with every later call of the same
+    number in the calls table (up to now, not only in the window)."""
+    check_dimensions(by)
+    ensure_schema(engine)
+    record_dims = [d for d in by if d not in TIME_DIMENSIONS]
+    group = [_SQL_DIMENSIONS[d] for d in record_dims]
+    if len(record_dims) < len(by):
+        group.append("quarter")
+    code = OUTCOME_CODES
+    missed = f"({code[CallOutcome.ABANDONED]}, {code[CallOutcome.VOICEMAIL]})"
+    reached = (
+        "EXISTS (SELECT 1 FROM calls AS later WHERE later.caller = calls.caller"
+        " AND later.offered_at > calls.offered_at"
+        f" AND (later.outcome = {code[CallOutcome.ANSWERED]} OR later.callback_kept = 1))"
+    )
+    where, params = window.where()
+    columns = [*group, "COUNT(*)", "TOTAL(caller = '')", f"TOTAL(caller != '' AND {reached})"]
+    sql = f"SELECT {', '.join(columns)} FROM calls WHERE {where} AND outcome IN {missed}"
+    if group:
+        sql += f" GROUP BY {', '.join(group)}"
+    result: dict[Key, MissedCalls] = {}
+    with engine.connect() as conn:
+        for row in conn.execute(text(sql), params):
+            count, unknown, reached_count = (int(x or 0) for x in row[len(group) :])
+            if count == 0:
+                continue
+            key = _key(row, by, record_dims, tz)
+            before = result.get(key, MissedCalls(0, 0, 0))
+            result[key] = MissedCalls(
+                before.missed + count,
+                before.no_number + unknown,
+                before.called_back + reached_count,
+            )
+    return result
+
+
 def patience_waits(
     engine: Engine, window: Window, use_rollup: bool = True
 ) -> tuple[npt.NDArray[np.float64], npt.NDArray[np.bool_], str]:

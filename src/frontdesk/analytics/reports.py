@@ -18,10 +18,16 @@ from sqlalchemy import Engine
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.metrics import MetricSettings, Tally, abandonment_by_bucket, figures
 from frontdesk.analytics.patience import exponential_patience, kaplan_meier
-from frontdesk.analytics.queries import Window, agent_time, patience_waits, sourced_tallies
+from frontdesk.analytics.queries import (
+    Window,
+    agent_time,
+    missed_calls,
+    patience_waits,
+    sourced_tallies,
+)
 from frontdesk.planning.metrics import SLDefinition
 
-KINDS = ("summary", "service-level", "abandonment", "patience", "intervals", "agents")
+KINDS = ("summary", "service-level", "abandonment", "patience", "intervals", "agents", "missed")
 
 _SUMMARY = (
     *("calls", "offered", "answered", "abandoned", "short_abandoned", "callbacks"),
@@ -60,6 +66,7 @@ def build(engine: Engine, request: ReportRequest) -> Report:
         "patience": _patience,
         "intervals": _intervals,
         "agents": _agents,
+        "missed": _missed,
     }
     if request.kind not in builders:
         raise AnalyticsError(f"unknown report {request.kind!r}; reports: {', '.join(KINDS)}")
@@ -195,3 +202,24 @@ def _agents(engine: Engine, r: ReportRequest) -> Report:
         rows.append({**key, **{c: f[c] for c in _AGENT}})
     notes = () if time.seconds else ("no agent state events: occupancy unknown",)
     return Report(r.kind, (*by, *_AGENT), rows, _settings_json(r, source), notes)
+
+
+_MISSED = ("missed", "no_number", "called_back", "not_called_back", "called_back_share")
+
+
+def _missed(engine: Engine, r: ReportRequest) -> Report:
+    found = missed_calls(engine, r.by, r.window, r.tz)
+    rows = []
+    for key in sorted(found):
+        m = found[key]
+        matchable = m.missed - m.no_number
+        share = m.called_back / matchable if matchable else None
+        values = (m.missed, m.no_number, m.called_back, m.not_called_back, share)
+        rows.append(
+            {**dict(zip(r.by, key, strict=True)), **dict(zip(_MISSED, values, strict=True))}
+        )
+    notes = (
+        "missed = abandoned or sent to voicemail; called back = a later call of the same number"
+        " answered by an agent, or a kept callback (up to now, not only in the window)",
+    )
+    return Report(r.kind, (*r.by, *_MISSED), rows, _settings_json(r, "calls"), notes)
