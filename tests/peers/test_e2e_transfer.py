@@ -175,22 +175,22 @@ def test_hold_plays_music_and_a_phone_refer_hands_the_caller_to_a_colleague(
             caller = start_caller(centre, tmp_path)
             connected = one(centre, "call.connected")
             assert connected["agent"] == "alice"
-            time.sleep(1.5)
+            time.sleep(1.0)
             ph["1001"].command("hold")
             held = one(centre, "call.held", timeout=10)
-            time.sleep(3.0)
+            time.sleep(2.5)
             ph["1001"].command("resume")
             resumed = one(centre, "call.resumed", timeout=10)
-            time.sleep(2.0)
+            time.sleep(1.5)
             ph["1001"].command("transfer", f"sip:1002@{centre.host}:{centre.port}")
             transferred = one(centre, "call.transferred", timeout=10)
             bob = centre.wait_for_events("call.connected", 2, timeout=15)
-            time.sleep(3.0)
+            time.sleep(2.8)
             ph["1002"].command("hangup")
             finish(caller, centre)
         call_id = str(connected["call_id"])
         assert held["by"] == "phone" and resumed["call_id"] == call_id
-        assert 2.0 < float(resumed["held_s"]) < 6.0
+        assert 1.5 < float(resumed["held_s"]) < 6.0
         assert transferred["to"] == "bob" and transferred["transfer"] == "blind"
         assert bob[-1].data["agent"] == "bob"
         # alice's talk excludes the hold, which is counted on its own (AHT = talk+hold+wrap).
@@ -409,7 +409,7 @@ def sipp_alice(centre: ServerProcess, tmp_path: Path) -> subprocess.Popen[bytes]
     assert done.returncode == 0, done.stdout.decode(errors="replace")[-2000:]
     scenario = tmp_path / "alice.xml"
     server = f"{centre.host}:{centre.port}"
-    scenario.write_text(agent_scenario(talk_ms=6000, consult_ms=2000))
+    scenario.write_text(agent_scenario(talk_ms=6000, consult_ms=1500))
     return subprocess.Popen(["sipp", *common, "-sf", str(scenario), "-timeout", "90s",
                              "-auth_uri", f"1002@{server}",
                              "-mi", "127.0.0.1", "-mp", str(media), "-trace_err"],
@@ -429,7 +429,7 @@ def test_attended_transfer_from_a_phone_by_refer_with_replaces(
             connected = one(centre, "call.connected")
             finish(alice, centre)
             transferred = one(centre, "call.transferred", timeout=10)
-            time.sleep(3.0)
+            time.sleep(2.8)
             ph["1002"].command("hangup")
             finish(caller, centre)
         call_id = str(connected["call_id"])

@@ -38,11 +38,11 @@ def test_consult_then_complete_from_the_desk(
             page.wait_for_function("!document.getElementById('consult-complete').disabled",
                                    timeout=15000)  # fmt: skip
             assert "Bob" in page.text_content("#consult-status")
-            time.sleep(2.0)  # alice and bob talk; the caller hears music
+            time.sleep(1.5)  # alice and bob talk; the caller hears music
             page.click("#consult-complete")
             transferred = one(centre, "call.transferred", timeout=10)
             page.wait_for_function("!document.getElementById('wrap').hidden", timeout=15000)
-            time.sleep(3.0)
+            time.sleep(2.8)
             ph["1002"].command("hangup")
             finish(caller, centre)
         assert connected["agent"] == "alice"

@@ -63,6 +63,9 @@ def on_refer(line: AgentLine, event: DialogRequest, now: float) -> None:
             return
         complete_by_refer(consult, line, event, now)
         return
+    if line.consult is not None:
+        refuse(line, event, 403, "finish or cancel the consultation first")
+        return
     _blind(line, event, target, now)
 
 
