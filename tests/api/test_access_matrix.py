@@ -111,6 +111,7 @@ EXPECTED: dict[tuple[str, str], tuple[object, object, object]] = {
     ("POST", "/api/desk/consult/complete"): (NO, NO, IN),
     ("POST", "/api/desk/consult/cancel"): (NO, NO, IN),
     ("POST", "/api/desk/dial"): (NO, NO, IN),
+    ("POST", "/api/desk/recording"): (NO, NO, IN),
     ("GET", "/api/calls/live"): (IN, IN, IN),
     ("GET", "/api/calls/{call_id}/pop"): (IN, IN, IN),
     ("GET", "/api/calls/{call_id}"): (IN, IN, IN),

@@ -17,10 +17,12 @@ DEFAULT_DISPOSITIONS = (
 
 
 class RecordingPolicy(enum.StrEnum):
-    """Which calls are recorded: every answered call, those of queues that say so, or none."""
+    """Which calls are recorded: every answered call, those of queues that say so, those the
+    agent chooses to record, or none."""
 
     ALL = "all"
     QUEUES = "queues"  # only calls that reach a queue with `record: true`
+    ON_DEMAND = "on-demand"  # only when the agent starts it from the desk
     NONE = "none"
 
 

@@ -168,6 +168,15 @@ class CallMedia:
         if self.engine is not None and stream in self._open:
             self.engine.record(stream, RecordAction.STOP)
 
+    def pause_recording(self, stream: str) -> None:
+        """Leaves what is said from now until `resume_recording` out of the file (card numbers)."""
+        if self.engine is not None and stream in self._open:
+            self.engine.record(stream, RecordAction.PAUSE)
+
+    def resume_recording(self, stream: str) -> None:
+        if self.engine is not None and stream in self._open:
+            self.engine.record(stream, RecordAction.RESUME)
+
     def bridge(self, a: str, b: str) -> bool:
         if self.engine is None or a not in self._open or b not in self._open:
             return False

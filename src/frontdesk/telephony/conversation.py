@@ -64,6 +64,8 @@ class InboundCall:
         self.agent: str | None = None  # who took the call
         self.outcome = ""  # how the flow ended ("" while it has not)
         self.recording = False
+        self.recording_paused = False  # by the agent (recording_control)
+        self.recording_stopped = False
         self.voicemail: VoicemailTaker | None = None
         self.on_key: Any = None  # QUEUED: the queue wait's key handler
         self._steps: deque[a.Action] = deque()
@@ -113,9 +115,12 @@ class InboundCall:
                 self._steps.append(self.run.session.say(notice))
         self._perform(self.run.start())
 
-    def start_recording(self) -> None:
+    def start_recording(self, on_demand: bool = False) -> None:
+        """Records the call from now on. Mid-call (on demand) the caller is already talking, so
+        the recording starts at once instead of waiting for the first RTP packet."""
         if not self.recording:
-            self.recording = self.services.media.record(self.call_id, "recordings") is not None
+            path = self.services.media.record(self.call_id, "recordings", when_media=not on_demand)
+            self.recording = path is not None
 
     # -- performing the flow's actions --------------------------------------------------------
     def _perform(self, actions: list[a.Action]) -> None:

@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from frontdesk.accounts.model import Principal
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError
+from frontdesk.api.routes.desk_recording import recording_of
 from frontdesk.api.security import agent
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.screen_pop import screen_pop
@@ -65,6 +66,7 @@ async def desk(
         "pop": pop,
         "wrap_call_id": presence.last_call,
         "consult": _consult_of(context, agent_id),
+        "recording": recording_of(context, agent_id),
         "softphone": {"on": bool(phones and phones.has_session(agent_id)),
                       "ringing": bool(phones and phones.ringing(agent_id))},
         "callbacks": [_task(t) for t in tasks if t.kind.value != "missed"],
