@@ -36,7 +36,9 @@ from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
 
 router = APIRouter(prefix="/api/reports", tags=["reports"])
-Kind = Literal["summary", "service-level", "abandonment", "patience", "intervals", "agents"]
+Kind = Literal[
+    "summary", "service-level", "abandonment", "patience", "intervals", "agents", "missed"
+]
 assert set(get_args(Kind)) == set(KINDS), "the route's report kinds must be the command's"
 DEFINITIONS = "^(" + "|".join(d.value for d in SLDefinition) + ")$"
 _REFRESH = threading.Lock()  # one refresh of the derived calls at a time

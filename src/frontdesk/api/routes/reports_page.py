@@ -31,6 +31,7 @@ REPORT_NAMES = {
     "summary": "Customer segments and callbacks (summary)",
     "service-level": "Service level by definition",
     "agents": "Agent performance",
+    "missed": "Missed calls and whether they were called back",
 }
 assert set(REPORT_NAMES) == set(KINDS), "every report needs a name on the page"
 
