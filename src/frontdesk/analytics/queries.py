@@ -1,8 +1,10 @@
-"""Historical queries over the derived calls table: tallies per slice, waits, agent time.
+"""Historical queries: tallies per slice, waits, missed calls, agent time.
 
-Aggregation happens in SQL (`calls_table.tally_columns`), grouped by the record dimensions
-asked for and, when an interval is asked for, by UTC quarter-hour; quarter-hours are then put
-into local intervals here and their tallies merged. The figures come from `metrics.figures`.
+Tallies come from the report rollup when it holds them exactly (`rollup_query.py`), else from
+the derived calls table: there aggregation happens in SQL (`calls_table.tally_columns`),
+grouped by the record dimensions asked for and, when an interval is asked for, by UTC
+quarter-hour; quarter-hours are then put into local intervals here and their tallies merged.
+The figures come from `metrics.figures` either way.
 """
 
 from __future__ import annotations

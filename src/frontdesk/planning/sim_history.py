@@ -14,10 +14,10 @@ from pathlib import Path
 
 from sqlalchemy import text
 
-from frontdesk.analytics.calls_table import OUTCOME_CODES, refresh_calls
+from frontdesk.analytics.calls_table import refresh_calls
 from frontdesk.analytics.patience import exponential_patience, kaplan_meier
 from frontdesk.analytics.queries import Window, waits
-from frontdesk.analytics.records import OFFERED, CallOutcome
+from frontdesk.analytics.records import OFFERED, OUTCOME_CODES, CallOutcome
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.sim_model import Empirical, KaplanMeierPatience
 from frontdesk.store.eventlog import open_engine
