@@ -114,6 +114,7 @@ class Server:
         region = region_of(n.number for n in company.numbers)
         self.followups = FollowupStore(self.db, self.clock, region=region)
         self.task_followups = TaskFollowUps(self.followups, self.services)
+        self.task_followups.on_reached = self.centre.callers_reached
         self.services.followups = self.task_followups
         self.watcher: CompanyWatcher | None = None
         self.trunks = TrunkRegistrar(company, self.ua, self.event_log, self.clock.wall)

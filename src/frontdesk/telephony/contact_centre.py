@@ -26,6 +26,7 @@ from frontdesk.config import Company, Number
 from frontdesk.config.company import Queue
 from frontdesk.flows import actions as a
 from frontdesk.followup.held import HeldCallback, HeldPlace
+from frontdesk.followup.model import Task
 from frontdesk.sip.headers import NameAddr
 from frontdesk.sip.registrar import Registrar
 from frontdesk.sip.uri import SipUri
@@ -43,6 +44,9 @@ from frontdesk.telephony.transfer_consult import Consults
 _ENGINE_TIMES = ("entered_at", "promised_at")  # fields of engine events holding instants
 # How a callback the engine held can end (ContactState values of acd.closed).
 _CALLBACK_ENDS = frozenset({"callback-connected", "callback-failed", "cancelled"})
+# Callbacks not being dialled yet: a caller reached meanwhile needs none of them.
+_HELD_CALLBACK = frozenset({ContactState.CALLBACK_SCHEDULED, ContactState.CALLBACK_WAITING,
+                            ContactState.CALLBACK_OFFERED})  # fmt: skip
 log = logging.getLogger("frontdesk.calls")
 TICK_S = 0.25
 
@@ -238,6 +242,18 @@ class ContactCentre:
     def _task_stored(self, contact_id: str, stored: asyncio.Future[str | None]) -> None:
         if not stored.cancelled() and stored.result():
             self.callbacks[contact_id] = str(stored.result())
+
+    def callers_reached(self, closed: tuple[Task, ...]) -> None:
+        """Tasks closed because their caller was reached (on another call): callbacks the
+        engine still holds for them are cancelled, so nobody calls a served caller again."""
+        ids = {str(task.id) for task in closed}
+        for contact_id, task_id in list(self.callbacks.items()):
+            try:
+                state = self.engine.contact_state(contact_id)
+            except AcdError:
+                continue
+            if task_id in ids and state in _HELD_CALLBACK:
+                self._apply(lambda c=contact_id: self.engine.cancel_callback(c, "caller reached"))
 
     def restore_callback(self, held: HeldCallback) -> bool:
         """Holds again a callback held before a restart; False when the engine refused it."""

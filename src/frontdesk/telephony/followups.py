@@ -60,6 +60,9 @@ class TaskFollowUps:
         self.store = store
         self.services = services
         self.writer = writer or OrderedWriter()
+        # Told of tasks closed because their caller was reached (the contact centre takes
+        # such callers' callbacks out of the routing engine).
+        self.on_reached: Callable[[tuple[Task, ...]], None] | None = None
 
     @property
     def company(self) -> Company:
@@ -175,6 +178,8 @@ class TaskFollowUps:
             for task in closed:
                 s.log.append(s.clock.wall(), "task.done", None, task=task.id,
                              task_kind=str(task.kind), caller=number, by=by)  # fmt: skip
+            if closed and self.on_reached is not None:
+                self.on_reached(closed)
 
         self._then(stored, log_done, f"caller {number} reached")
 
