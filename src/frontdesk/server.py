@@ -32,6 +32,7 @@ from frontdesk.crm.directory import CallerDirectory
 from frontdesk.crm.numbers import region_of
 from frontdesk.crm.store import CrmStore
 from frontdesk.followup.store import FollowupStore
+from frontdesk.loopwatch import LoopWatch
 from frontdesk.media.engine import Event, MediaEngine
 from frontdesk.sip.dialog import LocalAddress
 from frontdesk.sip.events import SipEvent
@@ -122,6 +123,7 @@ class Server:
         self.transport = SipTransport(self.ua, self._on_sip_events, self.clock.now)
         self.webhooks = Webhooks(self.db, self.event_log, self.clock, company)
         self._stop = asyncio.Event()
+        self.loop_watch = LoopWatch()
         self.bound: list[tuple[str, int]] = []
         self.web: WebSide | None = None
         self.http_bound: tuple[str, int] | None = None
@@ -189,8 +191,10 @@ class Server:
                   file=sys.stderr, flush=True)  # fmt: skip
         flusher = asyncio.create_task(self._flush_forever())
         ticker = asyncio.create_task(self._tick_forever())
+        self.loop_watch.start()
         await self._stop.wait()
         ticker.cancel()
+        await self.loop_watch.stop()
         await self.shutdown()
         flusher.cancel()
 
