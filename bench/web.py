@@ -222,6 +222,7 @@ def main() -> None:
     parser.add_argument("--rps", type=float, default=500.0, help="REST requests per second")
     parser.add_argument("--cps", type=float, default=5.0, help="calls per second")
     parser.add_argument("--seconds", type=float, default=60.0)
+    parser.add_argument("--show-stalls", action="store_true", help="print the server's log")
     args = parser.parse_args()
     if args.quick:
         args.seconds = min(args.seconds, 20.0)
@@ -234,6 +235,20 @@ def main() -> None:
         finally:
             proc.terminate()
             proc.wait(15)
+            server_log = (folder / "data" / "server.log").read_text()
+    stalls = re.findall(r"event loop stalled for (\d+) ms", server_log)
+    slow_gc = re.findall(r"garbage collection of generation (\d) took (\d+) ms", server_log)
+    figures["loop_stalls"] = len(stalls)
+    figures["loop_worst_stall_ms"] = max((int(ms) for ms in stalls), default=0)
+    figures["slow_gc"] = len(slow_gc)
+    figures["slow_gc_worst_ms"] = max((int(ms) for _, ms in slow_gc), default=0)
+    print(
+        f"server: {len(stalls)} event-loop stalls over 250 ms (worst "
+        f"{figures['loop_worst_stall_ms']} ms), {len(slow_gc)} garbage collections over 50 ms "
+        f"(worst {figures['slow_gc_worst_ms']} ms)"
+    )
+    if args.show_stalls:
+        print(server_log)
     print(
         f"{figures['subscribers']} WebSocket subscribers, {args.cps} calls/s: "
         f"{figures['events_delivered']} events delivered; event → subscriber "

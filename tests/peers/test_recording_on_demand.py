@@ -1,5 +1,5 @@
 """Recording on demand, live: the company records only what agents choose; the agent starts the
-recording from the desk API mid-call, pauses it (card details), resumes and stops it. The file
+recording from the desk page mid-call, pauses it (card details), resumes and stops it. The file
 holds exactly the recorded stretches, with the agent's audio in it; what the policy does not
 allow is refused with a reason and changes nothing."""
 
@@ -14,6 +14,7 @@ import httpx
 import numpy as np
 import pytest
 from agent_phone import recording_agent
+from browser import chromium, sign_in
 from conftest import WEB_PASSWORD, ServerProcess, free_port, start_web_centre
 from sipp_caller import caller_scenario, play
 
@@ -42,6 +43,10 @@ def _desk(server: ServerProcess) -> httpx.Client:
     return client
 
 
+def _status_is(text: str) -> str:
+    return f"document.querySelector('#recording-status').textContent === {text!r}"
+
+
 def _recording(client: httpx.Client, action: str) -> httpx.Response:
     return client.post("/api/desk/recording", json={"action": action})
 
@@ -49,7 +54,8 @@ def _recording(client: httpx.Client, action: str) -> httpx.Response:
 def test_the_agent_records_part_of_a_call_and_leaves_a_part_out(
     centre: ServerProcess, tmp_path: Path
 ) -> None:
-    with recording_agent(centre, tmp_path):
+    with recording_agent(centre, tmp_path), chromium() as browser:
+        page = sign_in(browser, centre.http_url, "alice", WEB_PASSWORD)
         scenario = tmp_path / "caller.xml"
         scenario.write_text(caller_scenario(play("g711a.pcap", 16000), caller="+447700900888"))
         media = str(free_port() // 2 * 2)
@@ -67,11 +73,17 @@ def test_the_agent_records_part_of_a_call_and_leaves_a_part_out(
             refused = _recording(desk, "pause")
             assert refused.status_code == 409
             assert refused.json()["error_id"] == "recording_refused"
-            assert _recording(desk, "start").json() == {"state": "recording"}
+            # Start, pause and resume with the desk page's buttons, as the agent would.
+            page.wait_for_selector("#rec-start:not([hidden])", timeout=15000)
+            page.click("#rec-start")
+            page.wait_for_function(_status_is("● Recording"), timeout=10000)
             time.sleep(2.0)
-            assert _recording(desk, "pause").json() == {"state": "paused"}
+            page.click("#rec-pause")
+            page.wait_for_function(_status_is("Recording paused"), timeout=10000)
+            assert desk.get("/api/desk").json()["recording"]["state"] == "paused"
             time.sleep(2.0)
-            assert _recording(desk, "resume").json() == {"state": "recording"}
+            page.click("#rec-resume")
+            page.wait_for_function(_status_is("● Recording"), timeout=10000)
             time.sleep(1.5)
             assert _recording(desk, "stop").json() == {"state": "off"}
             again = _recording(desk, "start")

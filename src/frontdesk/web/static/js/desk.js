@@ -4,7 +4,7 @@ import { Softphone } from "./softphone.js";
 
 const me = document.querySelector(".desk").dataset.agent;
 const $ = (id) => document.getElementById(id);
-const view = { phase: "idle", callId: null, stateSince: Date.now(), wrapStarted: null, ringing: false, consult: null };
+const view = { phase: "idle", callId: null, stateSince: Date.now(), wrapStarted: null, ringing: false, consult: null, recording: null };
 const phone = new Softphone($("remote-audio"), phoneChanged);
 
 function phoneChanged(state) {
@@ -30,6 +30,16 @@ function render() {
   $("consult-status").textContent = consult
     ? `${consult.name}: ${consult.state === "talking" ? "talking — the caller hears music" : "ringing…"}`
     : "";
+  // Recording: what the company's policy lets the agent do (telephony/recording_control.py).
+  const rec = talking ? view.recording : null;
+  $("recording").hidden = !rec || (rec.policy === "none");
+  if (rec) {
+    $("recording-status").textContent = { off: "Not recorded", recording: "● Recording", paused: "Recording paused" }[rec.state];
+    $("rec-start").hidden = !(rec.policy === "on-demand" && rec.state === "off");
+    $("rec-pause").hidden = rec.state !== "recording";
+    $("rec-resume").hidden = rec.state !== "paused";
+    $("rec-stop").hidden = !(rec.policy === "on-demand" && rec.state !== "off");
+  }
   $("wrap").hidden = view.phase !== "wrapup";
   $("call-title").textContent = {
     idle: "No call", ringing: "Incoming call", talking: "On a call", wrapup: "Call ended",
@@ -88,6 +98,7 @@ async function loadDesk() {
   if (!(view.phase === "wrapup" && desk.phase === "idle")) view.phase = desk.phase;
   view.ringing = desk.softphone.ringing;
   view.consult = desk.consult;
+  view.recording = desk.recording;
   if (desk.pop) { view.callId = desk.pop.call_id; renderPop(desk.pop); }
   else if (desk.phase === "idle") renderPop(null);
   if (desk.phase === "wrapup" && !view.wrapStarted) { view.callId = desk.wrap_call_id; view.wrapStarted = Date.now(); }
@@ -117,7 +128,9 @@ function onEvent(event) {
     view.phase = "ringing"; view.wrapStarted = null; loadPop(d.contact_id);
   } else if ((event.kind === "acd.offer_cancelled" || event.kind === "acd.offer_missed") && d.agent_id === me) {
     if (view.phase === "ringing") { view.phase = "idle"; view.ringing = false; renderPop(null); }
-  } else if (event.kind === "acd.answered" && d.agent_id === me) { view.phase = "talking"; view.ringing = false; }
+  } else if (event.kind === "acd.answered" && d.agent_id === me) {
+    view.phase = "talking"; view.ringing = false; loadDesk().catch(() => {});  // the recording's state
+  }
   else if (event.kind === "acd.call_ended" && d.agent_id === me) {
     view.phase = "wrapup"; view.callId = d.contact_id; view.wrapStarted = Date.now(); $("notes").focus();
   } else if (event.kind === "softphone.incoming" && d.agent_id === me) { view.ringing = true; }
@@ -125,6 +138,7 @@ function onEvent(event) {
   else if (event.kind === "call.consult_ended" && d.agent === me) view.consult = null;
   else if (event.kind.startsWith("call.consult_") && d.agent === me) loadDesk().catch(() => {});
   else if (event.kind.startsWith("task.")) loadDesk().catch(() => {});
+  else if (event.kind.startsWith("call.recording_") && d.agent === me) loadDesk().catch(() => {});
   render();
 }
 
@@ -153,6 +167,12 @@ $("consult-complete").onclick = async () => {
 $("consult-cancel").onclick = async () => {
   if (await act("/api/desk/consult/cancel")) { view.consult = null; render(); }
 };
+for (const action of ["start", "pause", "resume", "stop"]) {
+  $(`rec-${action}`).onclick = async () => {
+    const answer = await act("/api/desk/recording", { action });
+    if (answer && view.recording) { view.recording.state = answer.state; render(); }
+  };
+}
 $("presence").onchange = async () => {
   const value = $("presence").value;
   const body = value === "available" ? { ready: true } : { ready: false, reason: value.slice(6) };
