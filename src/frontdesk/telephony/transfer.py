@@ -63,9 +63,6 @@ def on_refer(line: AgentLine, event: DialogRequest, now: float) -> None:
             return
         complete_by_refer(consult, line, event, now)
         return
-    if line.consult is not None:
-        refuse(line, event, 403, "finish or cancel the consultation first")
-        return
     _blind(line, event, target, now)
 
 
@@ -80,6 +77,9 @@ def _blind(line: AgentLine, event: DialogRequest, target: ReferTarget, now: floa
         found = resolve(company, target.user, line.agent, registered)
     except TransferRefused as exc:
         refuse(line, event, exc.status, str(exc))
+        return
+    if line.consult is not None:
+        refuse(line, event, 403, "finish or cancel the consultation first")
         return
     progress = accept(line.services.ua, event, now)
     notify(line.services.ua, event.dialog, progress.report(100), now)
