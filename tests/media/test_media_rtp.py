@@ -19,6 +19,8 @@ from frontdesk.media.rtp import (
     RtpHeader,
     RtpPacket,
     is_rtcp,
+    parse_header,
+    payload_bounds,
     peek_rtp,
     rewrite_rtp,
     write_rtp,
@@ -201,3 +203,17 @@ def test_rewriter_sequence_wraps() -> None:
         rw.rewrite(buf, i * 0.02)
         out.append(peek_rtp(buf)[1])
     assert out == [0xFFFE, 0xFFFF, 0, 1]
+
+
+@given(packets | st.binary(max_size=80))
+def test_payload_bounds_agree_with_the_full_parse(item: RtpPacket | bytes) -> None:
+    # The recorder's and transcoder's light path must accept, reject and delimit exactly as
+    # the full parse does, for real packets and for garbage.
+    data = bytes(item) if isinstance(item, RtpPacket) else item
+    try:
+        _header, start, end = parse_header(data)
+    except MediaError:
+        with pytest.raises(MediaError):
+            payload_bounds(data)
+        return
+    assert payload_bounds(data) == (start, end)

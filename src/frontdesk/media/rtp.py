@@ -154,37 +154,48 @@ class RtpPacket:
         return bytes(out)
 
 
-def parse_header(data: bytes | bytearray | memoryview) -> tuple[RtpHeader, int, int]:
-    """Parse and validate an RTP header; return it with the payload's start and end offsets."""
+def payload_bounds(data: bytes | bytearray | memoryview) -> tuple[int, int]:
+    """Validate an RTP header's layout (version, CSRCs, extension, padding) and return the
+    payload's start and end offsets, building nothing: for paths that only need the payload."""
     size = len(data)
     if size < FIXED_HEADER.size:
         raise MediaError(f"an RTP packet needs at least 12 octets, got {size}")
-    first, second, seq, ts, ssrc = FIXED_HEADER.unpack_from(data, 0)
+    first = data[0]
     if first >> 6 != RTP_VERSION:
         raise MediaError(f"RTP version must be 2, got {first >> 6}")
     count = first & 0x0F
     pos = FIXED_HEADER.size + 4 * count
     if pos > size:
         raise MediaError(f"RTP header announces {count} CSRCs but the packet is too short")
-    csrcs = struct.unpack_from(f"!{count}I", data, FIXED_HEADER.size) if count else ()
-    extension = None
     if first & 0x10:
         if pos + 4 > size:
             raise MediaError("RTP header extension bit is set but the extension is missing")
-        profile, words = _EXT_HEADER.unpack_from(data, pos)
-        pos += 4
-        if pos + 4 * words > size:
+        _profile, words = _EXT_HEADER.unpack_from(data, pos)
+        pos += 4 + 4 * words
+        if pos > size:
             raise MediaError("RTP header extension runs past the end of the packet")
-        extension = RtpExtension(profile, bytes(data[pos : pos + 4 * words]))
-        pos += 4 * words
     end = size
     if first & 0x20:
         pad = data[size - 1]
         if pad == 0 or pos + pad > size:
             raise MediaError(f"RTP padding count {pad} is impossible for this packet")
         end = size - pad
+    return pos, end
+
+
+def parse_header(data: bytes | bytearray | memoryview) -> tuple[RtpHeader, int, int]:
+    """Parse and validate an RTP header; return it with the payload's start and end offsets."""
+    start, end = payload_bounds(data)
+    first, second, seq, ts, ssrc = FIXED_HEADER.unpack_from(data, 0)
+    count = first & 0x0F
+    csrcs = struct.unpack_from(f"!{count}I", data, FIXED_HEADER.size) if count else ()
+    extension = None
+    if first & 0x10:
+        at = FIXED_HEADER.size + 4 * count
+        profile, words = _EXT_HEADER.unpack_from(data, at)
+        extension = RtpExtension(profile, bytes(data[at + 4 : at + 4 + 4 * words]))
     header = RtpHeader(second & 0x7F, seq, ts, ssrc, bool(second & 0x80), csrcs, extension)
-    return header, pos, end
+    return header, start, end
 
 
 def peek_rtp(data: bytes | bytearray | memoryview) -> tuple[int, int, int, int, bool]:

@@ -37,7 +37,7 @@ from frontdesk.media.latch import InactivityDetector, RtpLatch
 from frontdesk.media.recorder import CallRecorder, RecordingStopped, RecordMode
 from frontdesk.media.relay import StreamRewriter
 from frontdesk.media.rtcp_session import RtcpSession, SentSoFar
-from frontdesk.media.rtp import FIXED_HEADER, RtpPacket, parse_header
+from frontdesk.media.rtp import FIXED_HEADER, RtpPacket, parse_header, payload_bounds
 from frontdesk.media.rtp_stats import SourceStats
 
 _SEQ_TS_SSRC = struct.Struct("!HII")
@@ -234,7 +234,7 @@ class Stream:
             buf[1] = (buf[1] & 0x80) | peer.te_pt
         else:
             if peer.codec.name != self.codec.name:  # PCMU <-> PCMA: same size, in place
-                _header, start, end = parse_header(view[:n])
+                start, end = payload_bounds(view[:n])
                 buf[start:end] = peer.codec.encode(self.codec.decode(view[start:end]))
             buf[1] = (buf[1] & 0x80) | peer.pt
             if peer.rec_relay is not None:

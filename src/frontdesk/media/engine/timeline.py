@@ -11,14 +11,17 @@ and a new source or a timestamp jump re-anchors the timeline.
 
 from __future__ import annotations
 
+import struct
+
 import numpy as np
 from numpy.typing import NDArray
 
 from frontdesk.media import FRAME_SAMPLES, MediaError
 from frontdesk.media.codec import Codec
-from frontdesk.media.rtp import parse_header
+from frontdesk.media.rtp import payload_bounds
 
 _TS_MOD = 1 << 32
+_TS_SSRC = struct.Struct("!II")  # timestamp and SSRC, at offset 4
 _RING = 16000  # 2 s at 8 kHz
 _LATE_RESYNC = 10  # consecutive late packets that mean the sender's clock moved
 
@@ -38,13 +41,14 @@ class AudioTimeline:
 
     def push(self, packet: memoryview) -> None:
         try:
-            header, start, end = parse_header(packet)
+            start, end = payload_bounds(packet)
         except MediaError:
             return
+        timestamp, ssrc = _TS_SSRC.unpack_from(packet, 4)
         samples = self.codec.decode(packet[start:end])
-        if self._ssrc != header.ssrc:
-            self._anchor(header.ssrc, header.timestamp)
-        pos = self._position(header.timestamp)
+        if self._ssrc != ssrc:
+            self._anchor(ssrc, timestamp)
+        pos = self._position(timestamp)
         if pos < self._read or pos + len(samples) > self._read + _RING - FRAME_SAMPLES:
             self._late_run += 1
             if pos >= self._read and self._late_run < _LATE_RESYNC:
@@ -53,8 +57,8 @@ class AudioTimeline:
             if self._late_run < _LATE_RESYNC:
                 self.late += 1
                 return
-            self._anchor(header.ssrc, header.timestamp)
-            pos = self._position(header.timestamp)
+            self._anchor(ssrc, timestamp)
+            pos = self._position(timestamp)
         self._late_run = 0
         first = pos % _RING
         take = min(len(samples), _RING - first)
