@@ -8,6 +8,7 @@ from pathlib import Path
 
 from frontdesk.crm.http_connector import HttpCrmConfig
 from frontdesk.flows.hours import Schedule
+from frontdesk.widget.settings import WidgetSettings
 
 # What agents choose from after a call unless the company file lists its own.
 DEFAULT_DISPOSITIONS = (
@@ -151,6 +152,7 @@ class Company:
     crm: CrmSource = CrmSource()
     smtp: Smtp | None = None
     dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
+    widget: WidgetSettings | None = None  # the website widget; None: no `widget:` section
 
     def number_for(self, user: str) -> Number | None:
         for number in self.numbers:

@@ -25,12 +25,13 @@ from frontdesk.config.company import Company
 from frontdesk.config.people import read_agent, read_queue, read_team
 from frontdesk.config.reader import ConfigError, Reader
 from frontdesk.config.sections import NO_HEAD, read_head, read_number, read_sip, read_trunk
+from frontdesk.config.widget_section import check_widget_names, read_widget
 from frontdesk.flows.errors import FlowFileError, Problem, Severity
 from frontdesk.flows.loader import load_demo_flows, load_flows
 from frontdesk.flows.model import FlowSet
 from frontdesk.textfile import UnreadableFile, read_utf8
 
-TOP_KEYS = {"company", "numbers", "agents", "trunks", "sip", "teams", "queues"}
+TOP_KEYS = {"company", "numbers", "agents", "trunks", "sip", "teams", "queues", "widget"}
 DEMO_FILE = "demo.yaml"
 DEMO_SOURCE = "<built-in demo>"
 
@@ -89,7 +90,9 @@ def _read_company(r: Reader, root: yaml.Node) -> tuple[Company, dict[str, list[y
     if "company" not in top:
         r.problem(root, "'company' is missing (expected name and domain)")
     head = read_head(r, top["company"]) if "company" in top else NO_HEAD
-    entries = {key: r.sequence(top.get(key), key) for key in TOP_KEYS - {"company", "sip"}}
+    entries = {
+        key: r.sequence(top.get(key), key) for key in TOP_KEYS - {"company", "sip", "widget"}
+    }
     numbers = tuple(read_number(r, n) for n in entries["numbers"])
     if not numbers:
         r.problem(root, "no 'numbers': a company needs at least one number callers can dial")
@@ -120,8 +123,11 @@ def _read_company(r: Reader, root: yaml.Node) -> tuple[Company, dict[str, list[y
         crm=head.crm,
         smtp=head.smtp,
         dispositions=head.dispositions,
+        widget=read_widget(r, top["widget"]) if "widget" in top else None,
     )
     crossref.check_names(r, company, entries)
+    if "widget" in top:
+        check_widget_names(r, company, top["widget"])
     crossref.check_staffing(r, company, entries["queues"])
     return company, entries
 

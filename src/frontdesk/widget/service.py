@@ -218,11 +218,17 @@ def _iso(at: float, window: tuple[float, float] | None) -> str:
 
 def for_server(server: Server, settings: Callable[[], WidgetSettings] | None = None
                ) -> WidgetService:  # fmt: skip
-    """The service wired to a running server. Until the company file has a `widget:` section
-    the settings come from `<data dir>/widgets.yaml`."""
+    """The service wired to a running server. The settings are the company file's `widget:`
+    section (hot-reloaded with it); a company file without one falls back to the older
+    `<data dir>/widgets.yaml`."""
     if settings is None:
         path = server.options.data_dir / "widgets.yaml"
-        settings = SettingsFile(path, lambda problem: log.error("widget settings: %s", problem))
+        older = SettingsFile(path, lambda problem: log.error("widget settings: %s", problem))
+
+        def settings() -> WidgetSettings:
+            section = server.switchboard.company.widget
+            return section if section is not None else older()
+
     return WidgetService(
         company=lambda: server.switchboard.company, settings=settings, centre=server.centre,
         followups=server.followups, append=server.event_log.append, clock=server.clock,
