@@ -1,4 +1,4 @@
-"""The company file's `recording` setting: all, queues or none, default none, refused otherwise."""
+"""The company file's `recording` setting: all, queues, on-demand or none, default none, refused otherwise."""
 
 from __future__ import annotations
 
@@ -32,4 +32,4 @@ def test_other_values_are_refused_with_the_line(value: str) -> None:
         parse_company(BASE.format(extra=f"  recording: {value}\n"), "a.yaml")
     [problem] = [p for p in info.value.problems if p.file == "a.yaml"]
     assert problem.line == 3
-    assert "recording" in problem.message and "all, queues or none" in problem.message
+    assert "recording" in problem.message and "all, queues, on-demand or none" in problem.message
