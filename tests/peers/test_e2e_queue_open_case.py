@@ -18,8 +18,14 @@ from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import pytest
-from conftest import start_server
-from test_e2e_queue_peers import Centre, heard_at, press, prompt_audio, recording_of
+from test_e2e_queue_peers import (
+    Centre,
+    heard_at,
+    press,
+    prompt_audio,
+    recording_of,
+    start_serving,
+)
 
 from frontdesk.clock import ManualClock
 from frontdesk.crm.demo import DEMO_CALLERS
@@ -37,7 +43,7 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centre]:
     base = random.randrange(40000, 58000, 2)
     monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 200}")
     monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
-    made = Centre(start_server(tmp_path), tmp_path)
+    made = Centre(start_serving(tmp_path), tmp_path)
     try:
         yield made
     finally:

@@ -10,8 +10,10 @@ desk's presence and hang-up (so a test decides when an agent frees up).
 
 from __future__ import annotations
 
+import os
 import random
 import subprocess
+import sys
 import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
@@ -21,7 +23,7 @@ from typing import Any
 import httpx
 import numpy as np
 import pytest
-from conftest import ServerProcess, free_port, start_server
+from conftest import READY, ServerProcess, free_port
 from scipy.signal import correlate
 from sipp_caller import PCAPS, caller_scenario
 from test_baresip import baresip_dir, write_tone
@@ -226,6 +228,29 @@ def press(key: str, after_ms: int) -> str:
     )
 
 
+def start_serving(tmp_path: Path, *extra: str, patience_s: float = 90.0) -> ServerProcess:
+    """`frontdesk serve` as conftest.start_server starts it (data in tmp_path/data, SIP and web
+    ports chosen by the server), waiting up to `patience_s` for it to listen: on a loaded
+    2-core machine its start alone has taken over 20 s."""
+    data_dir, log_path = tmp_path / "data", tmp_path / "server.log"
+    log_file = log_path.open("w")
+    command = [sys.executable, "-m", "frontdesk.cli", "serve", "--sip-port", "0", "--data-dir",
+               str(data_dir), "--http-port", "0", *extra]  # fmt: skip
+    process = subprocess.Popen(command, stdout=log_file, stderr=subprocess.STDOUT, text=True,
+                               env={**os.environ, "PYTHONUNBUFFERED": "1"})  # fmt: skip
+    deadline = time.monotonic() + patience_s
+    while time.monotonic() < deadline and process.poll() is None:
+        match = READY.search(log_path.read_text())
+        if match:
+            return ServerProcess(process, match.group(1), int(match.group(2)), data_dir,
+                                 log_path, log_file)  # fmt: skip
+        time.sleep(0.05)
+    process.kill()
+    process.wait()
+    log_file.close()
+    raise RuntimeError(f"frontdesk serve did not start:\n{log_path.read_text()}")
+
+
 def start_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, announce: float = 10,
                  ring: float = 4, strategy: str = "longest-idle") -> Centre:  # fmt: skip
     base = random.randrange(40000, 58000, 2)
@@ -239,7 +264,7 @@ def start_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, announce: f
     company.write_text(COMPANY.format(announce=announce, ring=ring, strategy=strategy,
                                       trunk_port=trunk_port))  # fmt: skip
     token = agent_token(tmp_path / "data")
-    server = start_server(tmp_path, "--config", str(company))
+    server = start_serving(tmp_path, "--config", str(company))
     return Centre(server, tmp_path, company, trunk_port, token)
 
 

@@ -17,8 +17,7 @@ import sqlite3
 import time
 
 import pytest
-from conftest import start_server
-from test_e2e_queue_peers import energy, press, start_centre
+from test_e2e_queue_peers import energy, press, start_centre, start_serving
 
 pytestmark = pytest.mark.peer
 
@@ -80,7 +79,7 @@ def test_a_callback_promised_before_a_sigkill_is_made_after_the_restart(
         phone.kill()  # registered with the dead process (it would try to unregister there)
         phone.wait(5)
 
-        centre.server = start_server(tmp_path, "--config", str(centre.company))
+        centre.server = start_serving(tmp_path, "--config", str(centre.company))
         [restored] = centre.wait("the callback held again",
                                  lambda: centre.events("callback.restored"))  # fmt: skip
         assert restored.call_id == caller.call_id and restored.data["task"] == task_id
