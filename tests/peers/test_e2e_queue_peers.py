@@ -252,7 +252,10 @@ def start_serving(tmp_path: Path, *extra: str, patience_s: float = 90.0) -> Serv
 
 
 def start_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, announce: float = 10,
-                 ring: float = 4, strategy: str = "longest-idle") -> Centre:  # fmt: skip
+                 ring: float = 4, strategy: str = "longest-idle", api: bool = True
+                 ) -> Centre:  # fmt: skip
+    """The company above served on loopback; with `api`, alice's desk API token (a user and
+    a password hash made first: about a second)."""
     base = random.randrange(40000, 58000, 2)
     monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 400}")
     monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
@@ -263,7 +266,7 @@ def start_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, announce: f
     company = folder / "company.yaml"
     company.write_text(COMPANY.format(announce=announce, ring=ring, strategy=strategy,
                                       trunk_port=trunk_port))  # fmt: skip
-    token = agent_token(tmp_path / "data")
+    token = agent_token(tmp_path / "data") if api else ""
     server = start_serving(tmp_path, "--config", str(company))
     return Centre(server, tmp_path, company, trunk_port, token)
 

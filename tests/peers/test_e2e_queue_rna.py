@@ -19,7 +19,7 @@ RING_S = 4.0
 
 @pytest.fixture
 def centre(tmp_path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    made = start_centre(tmp_path, monkeypatch, ring=RING_S, strategy="best-skill")
+    made = start_centre(tmp_path, monkeypatch, ring=RING_S, strategy="best-skill", api=False)
     try:
         yield made
     finally:
