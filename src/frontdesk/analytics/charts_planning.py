@@ -1,5 +1,6 @@
 """Charts of the planning maths: a target's figure against the agent count, the cost curve,
-and the staffing history needed with what one more agent would have changed.
+the staffing history needed with what one more agent would have changed, and a forecast day
+with the agents it needs.
 
 Same conventions as charts.py (its style, `render`/`save`, series labelled with their names
 so the values can be read back from the figure).
@@ -13,16 +14,20 @@ from datetime import timedelta
 
 import numpy as np
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from frontdesk.analytics.charts_style import (
     COLOURS,
     TARGET_COLOUR,
     date_axis,
     interval_start,
+    percent_axis,
     styled,
+    target_line,
 )
 from frontdesk.analytics.history_staffing import INTERVAL_HOURS, OneMoreAgent
 from frontdesk.planning.cost import CostOptimum
+from frontdesk.planning.forecast_plan import ForecastPlan
 from frontdesk.planning.metrics import Model, QueueMetrics, Workload
 from frontdesk.planning.staffing import (
     StaffingPolicy,
@@ -231,3 +236,60 @@ def _abandon(metrics: QueueMetrics | None, row: OneMoreAgent) -> float:
     if metrics is None:
         return 1.0 if row.one_more is not None else math.nan
     return metrics.p_abandon
+
+
+def forecast_chart(found: ForecastPlan) -> Figure:
+    """Expected calls per interval (and the calls that came, when the day is over) with the
+    agents needed; below, the model's service level and abandonment at that staffing."""
+    f, target = found.inputs.forecast, found.target
+    plans = found.plans
+    starts = [interval_start(p.forecast.interval.label) for p in plans]
+    width = timedelta(hours=plans[0].forecast.interval.hours if plans else 1.0)
+    with styled():
+        figure = Figure(figsize=(10.0, 6.0), layout="constrained")
+        top, bottom = figure.subplots(2, 1, sharex=True, height_ratios=(3, 2))
+        top.bar(starts, [p.forecast.calls for p in plans], width * 0.8, align="edge",
+                color="#9dbbe0", label="calls expected", gid="calls")  # fmt: skip
+        actual = found.inputs.actual
+        if actual is not None:
+            middles = [s + width * 0.4 for s in starts]
+            top.plot(middles, actual, "o", markersize=3, color=COLOURS[3],
+                     label="calls that came", gid="actual_calls")  # fmt: skip
+        agents = [p.agents for p in plans]
+        ends = [*starts, starts[-1] + width] if starts else []
+        right = top.twinx()
+        right.step(ends, [*agents, agents[-1]] if agents else [], where="post",
+                   color=COLOURS[0], linewidth=2, label="agents needed", gid="agents")  # fmt: skip
+        right.set_ylim(0, max([1, *agents]) * 1.15)
+        right.set_ylabel("agents needed")
+        right.yaxis.set_major_locator(MaxNLocator(integer=True))
+        right.grid(False)
+        top.set_ylabel(f"calls per {f.interval}")
+        top.set_title(
+            f"Calls expected (same weekday over {f.weeks} weeks x level {f.level:.2f}) and "
+            f"agents for {target.value:.0%} within {target.threshold_s:g} s "
+            f"(Erlang {found.model.name})",
+            fontsize=10,
+        )
+        handles, labels = top.get_legend_handles_labels()
+        more, more_labels = right.get_legend_handles_labels()
+        top.legend(handles + more, labels + more_labels, fontsize=8, loc="upper left")
+        figure.suptitle(f"Forecast for {f.day:%A %Y-%m-%d}: {f.total:,.0f} calls", fontsize=12)
+        busy = [(s, p.metrics) for s, p in zip(starts, plans, strict=True) if p.metrics]
+        bottom.plot([s for s, _ in busy], [m.service_level[target.definition] for _, m in busy],
+                    "o-", markersize=3, color=COLOURS[0], label="service level",
+                    gid="service_level")  # fmt: skip
+        bottom.plot([s for s, _ in busy], [m.p_abandon for _, m in busy], "o-", markersize=3,
+                    color=COLOURS[1], label="abandoned", gid="abandon")  # fmt: skip
+        target_line(bottom, target.value)
+        percent_axis(bottom, "y", top=1.05)
+        tested = found.inputs.backtest
+        error = f"; held-out week's error: WAPE {tested.wape:.0%}" if tested else ""
+        bottom.set_title(
+            f"Expected service level and abandonment at those agents{error}", fontsize=10
+        )
+        bottom.set_ylabel("share of calls")
+        bottom.legend(fontsize=8, loc="center left", ncols=3)
+        bottom.set_xlabel(f"local time ({f.tz})")
+        date_axis(bottom)
+    return figure

@@ -72,6 +72,11 @@ def register(subparsers: Any) -> None:
     cost.add_argument("--chart", metavar="FILE", help="draw the cost curve (.svg/.png)")
     cost.set_defaults(func=_run_cost)
 
+    # `plan forecast` (forecast_cli.py): a day forecast from history, staffed per interval
+    from frontdesk.planning.forecast_cli import add_parser as add_forecast
+
+    add_forecast(sub)
+
     # `frontdesk simulate` lives beside `plan`; imported here so one register wires both
     from frontdesk.planning.sim_cli import register as register_simulate
 
