@@ -197,8 +197,20 @@ class ContactCentre:
         if queue is None or action.queue not in self.engine.queues:
             call.handoff_failed(f"no queue named {action.queue!r}")
             return
-        if company.recording == "queues" and queue.record:
+        if company.recording == "queues" and queue.record and not call.recording:
             call.start_recording()
+            notice = company.recording_notice
+            if notice and call.recording:
+                # Consent before anything is recorded of the conversation: the notice is said
+                # first, then the caller joins the queue (see docs/calls.md, recording).
+                voice = self.services.prompts.voice_for("", call.language)
+                call.speaker.say([(notice, voice)], then=lambda: self._join(call, action, queue))
+                return
+        self._join(call, action, queue)
+
+    def _join(self, call: InboundCall, action: a.Enqueue, queue: Queue) -> None:
+        if call.mode is Mode.ENDED:
+            return  # hung up during the recording notice
         account = call.crm.get("account") or {}
         preferred = action.preferred_agent
         if preferred is not None and preferred not in self.engine.agents:
