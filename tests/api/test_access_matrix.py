@@ -97,7 +97,7 @@ WIDGET = {
     ("POST", "/api/widget/{key}/callback"),
 }  # fmt: skip
 PLANNING = ("/erlang", "/staffing", "/staffing/chart.svg", "/cost", "/cost/chart.svg",
-            "/history", "/history/chart.svg")  # fmt: skip
+            "/history", "/history/chart.svg", "/forecast", "/forecast/chart.svg")  # fmt: skip
 EXPECTED: dict[tuple[str, str], tuple[object, object, object]] = {
     # (method, path): (admin, supervisor, agent)
     ("GET", "/api/session"): (IN, IN, IN),

@@ -19,6 +19,8 @@ import pytest
 from test_access_matrix import Centre, start_company_server
 
 from frontdesk.cli import main
+from frontdesk.planning.metrics import Model, Workload
+from frontdesk.planning.staffing import Target, required_agents
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -152,3 +154,30 @@ def test_pages_follow_the_apis_rules(centre: Centre) -> None:
     for path in ("/reports", "/planning"):
         anonymous = httpx.get(f"{centre.base}{path}", follow_redirects=False)
         assert anonymous.status_code == 303 and anonymous.headers["location"] == "/login"
+
+
+def test_forecast_is_scoped_like_the_reports(centre: Centre) -> None:
+    """The seeded calls came on Thursday 9 October 2025, 09:53-10:23 London time, 60 s of
+    talk each: the Thursday a week later is forecast from that one whole week (level 1)."""
+    sue, tom, ada = (centre.clients[n] for n in ("sue", "tom", "ada"))
+    mine = sue.get("/api/planning/forecast?date=2025-10-16").json()
+    assert mine["settings"]["queues"] == ["key-accounts", "parcels"]
+    assert mine["history"]["same_days"] == ["2025-10-09"] and mine["history"]["level"] == 1.0
+    calls = {r["interval"][11:]: r["calls"] for r in mine["rows"] if r["calls"]}
+    assert calls == {"09:00": 1.0, "10:00": 2.0}  # p-alice; p-bob and the stray call
+    assert mine["model"] == "c"  # nobody gave up: no patience to learn, Erlang C
+    ten = next(r for r in mine["rows"] if r["interval"] == "2025-10-16T10:00")
+    expected = required_agents(Model.C, Workload(2.0, 60.0), Target.service_level(0.8, 20.0))
+    assert ten["aht_s"] == 60.0 and ten["agents"] == expected.agents
+    assert ada.get("/api/planning/forecast?date=2025-10-16").json()["totals"]["calls"] == 4.0
+    assert tom.get("/api/planning/forecast?date=2025-10-16").json()["totals"]["calls"] == 1.0
+    assert tom.get("/api/planning/forecast?date=2025-10-16&queue=parcels").status_code == 403
+    early = sue.get("/api/planning/forecast?date=2025-10-12")
+    assert early.status_code == 422 and "No whole week" in early.json()["message"]
+    assert sue.get("/api/planning/forecast?date=16-10-2025").status_code == 422
+    csv = sue.get("/api/planning/forecast?date=2025-10-16&interval=15min&format=csv")
+    lines = csv.text.splitlines()
+    assert lines[0].startswith("interval,calls,calls_per_hour") and len(lines) == 1 + 96
+    chart = sue.get("/api/planning/forecast/chart.svg?date=2025-10-16")
+    assert chart.headers["content-type"] == "image/svg+xml"
+    assert "Forecast for Thursday 2025-10-16: 3 calls" in svg_text(chart.content)

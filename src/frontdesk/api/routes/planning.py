@@ -5,9 +5,12 @@ same figures with one more agent); `/staffing` answers `plan staffing --json`'s;
 `plan cost --json`'s; `/history` the staffing each interval of the stored calls needed (the
 intervals report read through Erlang C for the target), the agents who answered calls in it,
 and Erlang A's figures (patience from the same calls) as staffed and with one more agent.
-Charts: `/staffing/chart.svg`, `/cost/chart.svg`, `/history/chart.svg`; tables as CSV with
-`format=csv`. Supervisors and admins only; `/history` reads the calls through the reports'
-own access check (`records_reports.checked_report`), so a supervisor sees their teams' queues.
+`/forecast` a day's calls, AHT and agents per interval forecast from the stored calls (the
+object `frontdesk plan forecast --json` prints). Charts: `/staffing/chart.svg`,
+`/cost/chart.svg`, `/history/chart.svg`, `/forecast/chart.svg`; tables as CSV with
+`format=csv`. Supervisors and admins only; `/history` and `/forecast` read the calls through
+the reports' own access check (`records_reports.checked_report`), so a supervisor sees their
+teams' queues.
 """
 
 from __future__ import annotations
@@ -22,9 +25,15 @@ from fastapi.responses import Response
 
 from frontdesk.accounts.model import Principal
 from frontdesk.analytics.charts import render
-from frontdesk.analytics.charts_planning import cost_chart, history_chart, staffing_chart
+from frontdesk.analytics.charts_planning import (
+    cost_chart,
+    forecast_chart,
+    history_chart,
+    staffing_chart,
+)
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError
+from frontdesk.api.routes.planning_forecast import ForecastQuery, forecast_for
 from frontdesk.api.routes.planning_history import HistoryQuery, history_rows
 from frontdesk.api.routes.reports_page_charts import DRAWING, svg_response
 from frontdesk.api.security import supervisor
@@ -222,3 +231,27 @@ def history_svg(
     with DRAWING:
         body = render(history_chart(found.rows, query.interval, found.target), "svg")
     return svg_response(body, "history")
+
+
+@router.get("/forecast", summary="A day's calls, AHT and agents per interval, from history")
+def forecast(
+    query: ForecastQuery = Depends(), format: Format = "json",
+    who: Principal = Depends(supervisor), context: AppContext = Depends(ctx),
+) -> Response:  # fmt: skip
+    found, settings = forecast_for(context, who, query)
+    body = found.as_json(settings)
+    if format == "csv":
+        return csv_text(body["rows"])
+    return _json(body)
+
+
+@router.get("/forecast/chart.svg", summary="A day's forecast and the agents it needs (SVG)",
+            response_class=Response, responses=SVG_ANSWER)  # fmt: skip
+def forecast_svg(
+    query: ForecastQuery = Depends(),
+    who: Principal = Depends(supervisor), context: AppContext = Depends(ctx),
+) -> Response:  # fmt: skip
+    found, _ = forecast_for(context, who, query)
+    with DRAWING:
+        body = render(forecast_chart(found), "svg")
+    return svg_response(body, "forecast")
