@@ -252,10 +252,10 @@ def start_serving(tmp_path: Path, *extra: str, patience_s: float = 90.0) -> Serv
 
 
 def start_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, announce: float = 10,
-                 ring: float = 4, strategy: str = "longest-idle", api: bool = True
-                 ) -> Centre:  # fmt: skip
+                 ring: float = 4, strategy: str = "longest-idle", api: bool = True,
+                 edit: Callable[[str], str] | None = None) -> Centre:  # fmt: skip
     """The company above served on loopback; with `api`, alice's desk API token (a user and
-    a password hash made first: about a second)."""
+    a password hash made first: about a second); `edit` may change the company's text."""
     base = random.randrange(40000, 58000, 2)
     monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 400}")
     monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
@@ -264,8 +264,8 @@ def start_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, announce: f
     (folder / "flows.yaml").write_text(FLOWS)
     trunk_port = free_port()
     company = folder / "company.yaml"
-    company.write_text(COMPANY.format(announce=announce, ring=ring, strategy=strategy,
-                                      trunk_port=trunk_port))  # fmt: skip
+    text = COMPANY.format(announce=announce, ring=ring, strategy=strategy, trunk_port=trunk_port)
+    company.write_text(edit(text) if edit is not None else text)
     token = agent_token(tmp_path / "data") if api else ""
     server = start_serving(tmp_path, "--config", str(company))
     return Centre(server, tmp_path, company, trunk_port, token)

@@ -4,43 +4,27 @@ the recording (nothing of the conversation is recorded before they were told).""
 
 from __future__ import annotations
 
-import random
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from conftest import free_port
-from test_e2e_queue_peers import (
-    COMPANY,
-    FLOWS,
-    Centre,
-    agent_token,
-    heard_at,
-    prompt_audio,
-    recording_of,
-    start_serving,
-)
+from test_e2e_queue_peers import Centre, heard_at, prompt_audio, recording_of, start_centre
 
 pytestmark = pytest.mark.peer
 NOTICE = "This call may be recorded for training."
 
 
-@pytest.fixture
-def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centre]:
-    base = random.randrange(40000, 58000, 2)
-    monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 100}")
-    monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
-    folder = tmp_path / "company"
-    folder.mkdir()
-    (folder / "flows.yaml").write_text(FLOWS)
-    text = COMPANY.format(announce=30, ring=4, strategy="longest-idle", trunk_port=free_port())
+def _recorded_queue_with_a_notice(text: str) -> str:
     text = text.replace("recording: all", f'recording: queues\n  recording_notice: "{NOTICE}"')
     text = text.replace("wrap_up_s: 0}", "wrap_up_s: 0, record: true}")
     assert "record: true" in text
-    (folder / "company.yaml").write_text(text)
-    token = agent_token(tmp_path / "data")
-    server = start_serving(tmp_path, "--config", str(folder / "company.yaml"))
-    made = Centre(server, tmp_path, folder / "company.yaml", 0, token)
+    return text
+
+
+@pytest.fixture
+def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centre]:
+    made = start_centre(tmp_path, monkeypatch, announce=30, api=False,
+                        edit=_recorded_queue_with_a_notice)  # fmt: skip
     try:
         yield made
     finally:
