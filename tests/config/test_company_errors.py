@@ -15,7 +15,7 @@ from frontdesk.config.loader import Severity, load_setup
 CASES = [
     # company:
     ("timezone: Europe/Paris", "timezone: Mars/Olympus", "Mars", "unknown timezone 'Mars/Olympus'"),
-    ("recording: queues", "recording: some", "recording:", "expected all, queues, on-demand or none"),
+    ("recording: queues", "recording: some", "recording:", "queues, on-demand or none"),
     ('notice: "Calls may be recorded."', 'notice: "  "', "notice", "'recording_notice' is empty"),
     ("flows: flows.yaml", "flows: nowhere.yaml", "nowhere", "flows file 'nowhere.yaml' does not"),
     ("  name: Acme\n", "  name: Acme\n  colour: red\n", "colour", "company: unknown key 'colour'"),

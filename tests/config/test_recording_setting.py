@@ -1,4 +1,4 @@
-"""The company file's `recording` setting: all, queues, on-demand or none, default none, refused otherwise."""
+"""The company file's `recording` setting: all, queues, on-demand or none (default none)."""
 
 from __future__ import annotations
 
