@@ -5,7 +5,8 @@ is the bank's (Asia/Jerusalem), and an admin opens the pages.
 Reports: the abandonment report of that day shows its chart (the server's SVG, loaded by the
 page, naming its series) and its table, whose rows are the API's; the CSV download is the
 same table. Planning: the Erlang C calculator shows the figures `frontdesk plan erlang`
-prints, with one more agent beside them; the staffing history of the day draws its chart.
+prints, with one more agent beside them; the staffing history of the day draws its chart; the
+next Sunday's forecast (from the one week starting that day) shows the API's rows and chart.
 Screenshots of both pages go to docs/img/.
 """
 
@@ -131,4 +132,23 @@ def test_reports_and_planning_pages_on_the_bank_history(
         summary = page.locator("#history-summary").inner_text()
         assert "gave up" in summary and "one more agent" in summary
         assert page.locator("#history-table tbody tr").count() >= 18  # the day's hours
+
+        # the next Sunday, forecast from the one week that starts with the imported day
+        page.fill("#f-date", "1999-08-08")
+        page.fill("#f-weeks", "1")
+        page.click("#forecast-form button[type=submit]")
+        page.wait_for_function(LOADED, arg="forecast-chart", timeout=30000)
+        forecast = page.request.get(f"{base}/api/planning/forecast?date=1999-08-08&weeks=1")
+        rows = forecast.json()["rows"]
+        shown = page.locator("#forecast-table tbody tr").all_inner_texts()
+        assert len(shown) == len(rows) == 24
+        for text, row in zip(shown, rows, strict=True):
+            cells = text.split("\t")
+            assert cells[0] == row["interval"] and cells[1] == f"{row['calls']:.1f}"
+            assert cells[4] == str(row["agents"])
+        summary = page.request.get(f"{base}/api/reports/summary?from={DAY}&to=1999-08-02")
+        offered = summary.json()["rows"][0]["offered"]
+        assert sum(r["calls"] for r in rows) == pytest.approx(offered)  # one week: level 1
+        assert f"{offered} calls expected" in page.locator("#forecast-summary").inner_text()
+        assert "Not enough history" in page.locator("#forecast-error-measure").inner_text()
         page.screenshot(path=str(DOCS / "planning.png"), full_page=True)

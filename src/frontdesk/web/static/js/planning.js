@@ -1,5 +1,6 @@
-// Planning: the Erlang calculator (with one more agent), staffing and cost charts, and the
-// staffing the stored calls needed. Every figure comes from /api/planning (the CLI's maths).
+// Planning: the Erlang calculator (with one more agent), staffing and cost charts, the
+// staffing the stored calls needed, and a day's forecast with the agents it needs. Every
+// figure comes from /api/planning (the CLI's maths).
 import { api, el } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
@@ -129,5 +130,64 @@ async function history(event) {
   }
 }
 
+const count = (v) => (v == null ? "–" : v.toFixed(1));
+const FORECAST_COLUMNS = [
+  ["interval", "interval", String], ["calls", "calls expected", count],
+  ["actual_calls", "calls that came", (v) => (v == null ? "–" : String(v))],
+  ["aht_s", "AHT", (v) => `${v.toFixed(0)} s`], ["agents", "agents needed", String],
+  ["scheduled_agents", "scheduled", String], ["service_level", "service level", pct],
+  ["abandon", "abandoned", pct],
+];
+
+function forecastSummary(found) {
+  const h = found.history;
+  const t = found.totals;
+  const model = found.model === "a"
+    ? `Erlang A (mean patience ${found.patience.mean_s.toFixed(0)} s from the same weeks)`
+    : "Erlang C";
+  const came = t.actual_calls == null ? "" : ` ${t.actual_calls.toLocaleString()} came.`;
+  $("forecast-summary").textContent = `${t.calls.toFixed(0)} calls expected on ${found.date}` +
+    ` (the same weekday over ${h.weeks} week${h.weeks === 1 ? "" : "s"} before ${h.cut},` +
+    ` scaled by ${h.level.toFixed(2)} to the latest week).${came} ${model}: up to` +
+    ` ${t.peak_agents} agents, ${t.agent_hours.toFixed(1)} agent-hours.`;
+  const b = found.backtest;
+  $("forecast-error-measure").textContent = b == null
+    ? "Not enough history to measure the forecast's error on a held-out week."
+    : `Error on the held-out week from ${b.held_out_from} (forecast from the weeks before it):` +
+      ` ${pct(b.wape)} of the calls per interval (WAPE), ${pct(b.daily_wape)} per day;` +
+      ` the same interval a week earlier would have been off by ${pct(b.same_interval_last_week_wape)}.`;
+}
+
+async function forecast(event) {
+  event?.preventDefault();
+  const f = $("forecast-form").elements;
+  $("forecast-error").textContent = "";
+  const p = new URLSearchParams();
+  p.set("date", f.date.value);
+  p.set("weeks", f.weeks.value || "4");
+  for (const o of f.queue.selectedOptions) p.append("queue", o.value);
+  p.set("interval", f.interval.value);
+  p.set("model", f.model.value);
+  p.set("target_sl", String(Number(f.target_sl.value) / 100));
+  p.set("target_s", f.target_s.value || "20");
+  if (f.tz.value.trim()) p.set("tz", f.tz.value.trim());
+  try {
+    const found = await api("GET", `/api/planning/forecast?${p}`);
+    forecastSummary(found);
+    $("forecast-chart").src = `/api/planning/forecast/chart.svg?${p}`;
+    $("forecast-chart").alt = `Calls expected and agents needed per interval on ${found.date}`;
+    $("forecast-csv").href = `/api/planning/forecast?${p}&format=csv`;
+    const table = $("forecast-table");
+    table.tHead.replaceChildren(el("tr", {}, ...FORECAST_COLUMNS.map(([, name], i) =>
+      el("th", { scope: "col", class: i ? "num" : null }, name))));
+    table.tBodies[0].replaceChildren(...found.rows.map((row) => el("tr", {},
+      ...FORECAST_COLUMNS.map(([key, , fmt], i) => el("td", { class: i ? "num" : null }, fmt(row[key]))))));
+    $("forecast-card").hidden = false;
+  } catch (error) {
+    $("forecast-error").textContent = error.message;
+  }
+}
+
 $("erlang-form").addEventListener("submit", compute);
 $("history-form").addEventListener("submit", history);
+$("forecast-form").addEventListener("submit", forecast);
