@@ -187,6 +187,45 @@ def test_agents_chart_orders_agents_by_calls_handled(engine: Engine) -> None:
     assert "the 5 largest of" in figure.get_suptitle()
 
 
+def by_gid(figure: Figure, gid: str) -> BarContainer:
+    for ax in figure.axes:
+        for container in ax.containers:
+            if isinstance(container, BarContainer) and container.patches[0].get_gid() == gid:
+                return container
+    raise AssertionError(f"no bars of {gid!r}")
+
+
+@pytest.mark.parametrize(("by", "horizontal"), [(("tier",), True), (("hour",), False)])
+def test_missed_calls_are_stacked_by_what_became_of_them(
+    engine: Engine, by: tuple[str, ...], horizontal: bool
+) -> None:
+    """Missed calls per slice: called back since, not called back, no number; the stack is
+    the slice's missed calls, and each bar says the share of numbers reached since."""
+    request, report = built(engine, "missed", by)
+    figure = report_chart(engine, request, report)
+    rows = [r for r in report.rows if r["missed"]]
+    assert sum(r["called_back"] for r in rows) > 0  # customers of the bank did call again
+    below = np.zeros(len(rows))
+    for key in ("called_back", "not_called_back", "no_number"):
+        container = by_gid(figure, key)
+        assert same(heights(container, horizontal), [r[key] for r in rows])
+        starts = [p.get_x() if horizontal else p.get_y() for p in container.patches]
+        assert np.allclose(starts, below)
+        below = below + np.array(heights(container, horizontal))
+    assert same(list(below), [r["missed"] for r in rows])
+    ax = figure.axes[0]
+    ticks = ax.get_yticklabels() if horizontal else ax.get_xticklabels()
+    assert [t.get_text() for t in ticks] == [r[by[0]] for r in rows]  # hours: in time order
+    shares = [f"{r['called_back_share']:.0%}" for r in rows if r["called_back_share"] is not None]
+    assert [t.get_text() for t in ax.texts] == shares
+    assert "Missed calls (abandoned or voicemail)" in ax.get_title(loc="left")
+    empty = Report("missed", ("missed",), [], {"by": []})
+    figure = report_chart(None, ReportRequest("missed"), empty)  # type: ignore[arg-type]
+    assert [t.get_text() for a in figure.axes for t in a.texts] == [
+        "missed: no missed calls in the window"
+    ]
+
+
 def test_svg_is_well_formed_with_its_text_and_png_is_an_image(engine: Engine) -> None:
     request, report = built(engine, "abandonment")
     figure = report_chart(engine, request, report)

@@ -74,6 +74,8 @@ def test_chart_refusals_are_the_reports(centre: Centre) -> None:
     chart = ada.get("/api/reports/abandonment/chart.svg?by=queue")  # every seeded call answered
     assert "no caller gave up in the window" in svg_text(chart.content)
     assert "Caller patience" in svg_text(ada.get("/api/reports/patience/chart.svg").content)
+    missed = ada.get("/api/reports/missed/chart.svg")  # the page's chart of the missed report
+    assert missed.status_code == 200 and "no missed calls in the window" in svg_text(missed.content)
 
 
 def cli_json(capsys: pytest.CaptureFixture[str], *argv: str) -> dict[str, object]:

@@ -4,9 +4,10 @@ is the bank's (Asia/Jerusalem), and an admin opens the pages.
 
 Reports: the abandonment report of that day shows its chart (the server's SVG, loaded by the
 page, naming its series) and its table, whose rows are the API's; the CSV download is the
-same table. Planning: the Erlang C calculator shows the figures `frontdesk plan erlang`
-prints, with one more agent beside them; the staffing history of the day draws its chart; the
-next Sunday's forecast (from the one week starting that day) shows the API's rows and chart.
+same table; the missed calls report draws its chart. Planning: the Erlang C calculator shows
+the figures `frontdesk plan erlang` prints, with one more agent beside them; the staffing
+history of the day draws its chart; the next Sunday's forecast (from the one week starting
+that day) shows the API's rows and chart.
 Screenshots of both pages go to docs/img/.
 """
 
@@ -107,6 +108,16 @@ def test_reports_and_planning_pages_on_the_bank_history(
         assert lines[0].startswith("wait_bucket_s,abandoned,reached")
         assert [ln.split(",")[1] for ln in lines[1:]] == [str(r["abandoned"]) for r in expected]
         page.screenshot(path=str(DOCS / "reports.png"), full_page=True)
+        # the missed calls report has its chart too: missed calls, and how many were called back
+        page.select_option("#r-kind", "missed")
+        page.click("#report-form button[type=submit]")
+        page.wait_for_function(
+            "() => document.getElementById('chart').src.includes('/missed/chart.svg')"
+        )
+        page.wait_for_function(LOADED, arg="chart", timeout=30000)
+        missed = page.request.get(base + page.get_attribute("#chart", "src"))
+        assert "called back since" in missed.text()
+        assert page.locator("#report-error").inner_text() == ""
 
         page.click("nav >> text=Planning")
         for field, value in (("#p-calls", "200"), ("#p-aht", "180"), ("#p-agents", "12")):

@@ -4,13 +4,14 @@ One chart per report kind (`report_chart`): service level and arrivals by interv
 the agents Erlang staffing asks for (`intervals`), abandonment by wait bucket
 (`abandonment`), the Kaplan-Meier patience curve with its exponential fit (`patience`),
 agent performance (`agents`), the customer-segment comparison with callbacks (`summary`,
-sliced by tier, language, customer, ...), and service level under every named definition
-(`service-level`). Each series carries its name as its label, so a test (or anyone) can read
-the plotted values back from the figure.
+sliced by tier, language, customer, ...), service level under every named definition
+(`service-level`), and missed calls with how many were called back since (`missed`). Each
+series carries its name as its label, so a test (or anyone) can read the plotted values back
+from the figure.
 
 Style, output (`render`, `save`) and helpers are in charts_style.py; the slice comparisons
-(summary, service level, agents) in charts_slices.py. Times on the axes are the report's
-local times.
+(summary, service level, agents, missed calls) in charts_slices.py. Times on the axes are
+the report's local times.
 """
 
 from __future__ import annotations
@@ -25,7 +26,12 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from sqlalchemy import Engine
 
-from frontdesk.analytics.charts_slices import agents_chart, segments_chart, service_levels_chart
+from frontdesk.analytics.charts_slices import (
+    agents_chart,
+    missed_chart,
+    segments_chart,
+    service_levels_chart,
+)
 from frontdesk.analytics.charts_style import (
     COLOURS,
     FORMATS,
@@ -64,6 +70,7 @@ def report_chart(
         "patience": _patience,
         "intervals": _intervals,
         "agents": agents_chart,
+        "missed": missed_chart,
     }
     if report.kind not in drawers:
         raise AnalyticsError(f"no chart for the {report.kind!r} report")
@@ -72,7 +79,8 @@ def report_chart(
         figure = Figure(figsize=options.size, layout="constrained")
         try:
             if not report.rows:
-                raise NothingToDraw("no calls in the window")
+                what = "missed calls" if report.kind == "missed" else "calls"
+                raise NothingToDraw(f"no {what} in the window")
             drawers[report.kind](figure, engine, request, report, options)
         except NothingToDraw as why:
             figure.clear()

@@ -1,6 +1,7 @@
 """Charts of reports that compare slices side by side: customer segments (summary), service
-level under every definition, agent performance. Horizontal bars, one row per slice, the
-largest `max_slices` slices by calls when there are more.
+level under every definition, agent performance, missed calls and whether they were called
+back. Horizontal bars, one row per slice, the largest `max_slices` slices by calls when there
+are more; missed calls sliced by time only (day, hour) are columns in time order instead.
 """
 
 from __future__ import annotations
@@ -25,6 +26,7 @@ from frontdesk.analytics.charts_style import (
     value_labels,
 )
 from frontdesk.analytics.reports import Report, ReportRequest
+from frontdesk.analytics.slices import TIME_DIMENSIONS
 
 # -- summary: the customer-segment comparison -------------------------------------------
 
@@ -193,3 +195,65 @@ def agents_chart(
         percent_axis(axes[2], "x")
     more = of_total(len(labels), len(labels_all), "agents, by calls handled")
     figure.suptitle(f"Agent performance{more}", fontsize=11)
+
+
+# -- missed calls and whether they were called back --------------------------------------
+
+_MISSED_PARTS = (
+    ("called_back", "called back since", COLOURS[2]),
+    ("not_called_back", "not called back", COLOURS[1]),
+    ("no_number", "number unknown", COLOURS[6]),
+)
+
+
+def missed_chart(
+    figure: Figure, _e: Engine, _r: ReportRequest, report: Report, options: ChartOptions
+) -> None:
+    """Missed calls per slice, stacked by what became of them: the number reached since
+    (a later answered call or a kept callback), not reached, or no number to reach."""
+    dims = list(report.settings.get("by", []))
+    labels_all = [slice_label(row, dims) for row in report.rows]
+    by_label = dict(zip(labels_all, report.rows, strict=True))
+    over_time = bool(dims) and all(d in TIME_DIMENSIONS for d in dims)
+    limit = len(labels_all) if over_time else options.max_slices
+    weights = [float(r["missed"] or 0) for r in report.rows]
+    labels = largest(labels_all, weights, limit, empty="no missed calls in the window")
+    rows = [by_label[label] for label in labels]
+    ax = figure.add_subplot()
+    at = np.arange(len(labels))
+    base = np.zeros(len(labels))
+    for key, name, colour in _MISSED_PARTS:
+        values = np.array([float(r[key] or 0) for r in rows])
+        label = name if values.any() else f"_{name}"  # nothing of this kind: not in the legend
+        if over_time:
+            ax.bar(at, values, 0.8, base, color=colour, label=label, gid=key)
+        else:
+            ax.barh(at, values, 0.8, base, color=colour, label=label, gid=key)
+        base = base + values
+    for i, row in enumerate(rows):
+        share = row.get("called_back_share")
+        if share is not None:
+            spot = (at[i], base[i]) if over_time else (base[i], at[i])
+            ax.annotate(f"{share:.0%}", spot, xytext=(0, 3) if over_time else (4, 0),
+                        textcoords="offset points", fontsize=8,
+                        ha="center" if over_time else "left",
+                        va="bottom" if over_time else "center")  # fmt: skip
+    if over_time:
+        ax.set_xticks(at, labels, rotation=90 if len(labels) > 12 else 0, fontsize=8)
+        ax.set_ylabel("missed calls")
+        ax.margins(y=0.12)
+    else:
+        ax.set_yticks(at, labels)
+        ax.invert_yaxis()
+        ax.set_xlabel("missed calls")
+        ax.margins(x=0.12)
+    ax.legend(fontsize=8, loc="best", frameon=True)
+    missed = sum(float(r["missed"] or 0) for r in report.rows)
+    reached = sum(float(r["called_back"] or 0) for r in report.rows)
+    known = missed - sum(float(r["no_number"] or 0) for r in report.rows)
+    share = f" ({reached / known:.0%} of those with a number)" if known else ""
+    more = of_total(len(labels), len(labels_all), "slices")
+    ax.set_title(
+        f"Missed calls (abandoned or voicemail): {missed:,.0f}, {reached:,.0f} called back"
+        f" since{share}{more}"
+    )
