@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import math
+import random
 from collections import Counter
 from collections.abc import Iterator
 from datetime import date, datetime, timedelta
@@ -30,10 +31,11 @@ from frontdesk.planning.forecast_history import forecast_inputs
 from frontdesk.planning.forecast_plan import (
     plan_forecast,
     simulation_arrivals,
+    simulation_patience,
     simulation_staffing,
 )
 from frontdesk.planning.metrics import Model
-from frontdesk.planning.sim_model import Exponential, Scenario
+from frontdesk.planning.sim_model import Exponential, KaplanMeierPatience, Scenario
 from frontdesk.planning.simulator import Simulation
 from frontdesk.planning.staffing import Target
 from frontdesk.store.eventlog import open_engine
@@ -190,3 +192,10 @@ def test_a_simulated_day_driven_by_the_forecast(engine: Engine) -> None:
     # six days of about 1,300 calls: the mean's standard error is about 0.025 here
     model = found.as_json({})["totals"]["service_level"]
     assert sum(levels) / len(levels) == pytest.approx(model, abs=0.08)
+    # the history's own patience for simulated callers: draws follow the Kaplan-Meier curve
+    drawn = simulation_patience(found.inputs.patience)
+    assert isinstance(drawn, KaplanMeierPatience) and drawn.tail_mean_s == patience
+    rng = random.Random(5)
+    draws = sorted(drawn.sample(rng) for _ in range(4000))
+    median = found.inputs.patience.median_s
+    assert median is not None and abs(draws[2000] - median) < 30.0  # standard error about 6 s
