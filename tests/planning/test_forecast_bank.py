@@ -199,3 +199,25 @@ def test_a_simulated_day_driven_by_the_forecast(engine: Engine) -> None:
     draws = sorted(drawn.sample(rng) for _ in range(4000))
     median = found.inputs.patience.median_s
     assert median is not None and abs(draws[2000] - median) < 30.0  # standard error about 6 s
+
+
+def test_the_simulate_command_runs_a_forecast_day(
+    data_dir: Path, engine: Engine, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["simulate", "--history", str(data_dir), "--forecast", "1999-08-18",
+            "--forecast-weeks", "2", "--tz", str(TZ), "--staffing", "forecast", "--seed", "5",
+            "--json"]  # fmt: skip
+    assert main(argv) == 0
+    body = json.loads(capsys.readouterr().out)
+    expected = sum(f.calls for f in forecast_inputs(
+        engine, date(1999, 8, 18), TODAY, 2, "hour", TZ).forecast.intervals)  # fmt: skip
+    # Poisson arrivals at the forecast's rates: the day's count within four standard deviations
+    assert abs(body["offered"] - expected) < 4 * math.sqrt(expected), (body["offered"], expected)
+    assert body["hours"] == 24
+    # Staffed as the forecast says (80 % in 20 s per interval), the day comes out near it.
+    assert body["service_level"] > 0.6, body
+    assert main(["simulate", "--forecast", "1999-08-18", "--agents", "3"]) == 2
+    assert "--forecast DAY needs --history" in capsys.readouterr().err
+    assert main(["simulate", "--calls-per-hour", "60", "--aht-s", "100", "--staffing",
+                 "forecast"]) == 2  # fmt: skip
+    assert "--staffing forecast needs" in capsys.readouterr().err

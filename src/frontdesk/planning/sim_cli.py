@@ -23,6 +23,7 @@ from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.metrics import MetricSettings, figures
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
+from frontdesk.planning.sim_forecast import DAY_S, forecast_day
 from frontdesk.planning.sim_history import history_inputs
 from frontdesk.planning.sim_model import (
     AgentGroup,
@@ -52,8 +53,21 @@ def register(subparsers: Any) -> None:
     sim.add_argument("--history", help="data dir with imported calls: service, patience, rate")
     sim.add_argument("--queue", action="append", default=[], help="history of these queues only")
     sim.add_argument("--replay", action="store_true", help="replay the history's arrivals")
+    sim.add_argument(
+        "--forecast",
+        metavar="DAY",
+        help="with --history: simulate the forecast "
+        "of DAY (YYYY-MM-DD): its arrivals by interval, the history's patience",
+    )
+    sim.add_argument("--forecast-weeks", type=int, default=4, help="weeks the forecast learns")
+    sim.add_argument("--target-sl", type=float, default=0.8, help="for --staffing forecast")
+    sim.add_argument("--tz", default="UTC", help="time zone of the forecast day")
     sim.add_argument("--agents", type=int, help="agents logged in throughout")
-    sim.add_argument("--staffing", help="agents from given seconds on, e.g. 0:5,3600:8")
+    sim.add_argument(
+        "--staffing",
+        help="agents from given seconds on, e.g. 0:5,3600:8; "
+        "'forecast': what the forecast day needs per interval",
+    )
     sim.add_argument("--wrap-s", type=float, default=0.0, help="wrap-up after each call, s")
     sim.add_argument("--ring-delay-s", type=float, default=0.0, help="ring before answer, s")
     sim.add_argument("--strategy", default="longest-idle", choices=[s.value for s in Strategy])
@@ -78,7 +92,11 @@ def _guarded(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
 
-def _staffing(args: argparse.Namespace) -> AgentGroup:
+def _staffing(args: argparse.Namespace, planned: AgentGroup | None = None) -> AgentGroup:
+    if args.staffing == "forecast":
+        if planned is None:
+            raise PlanningError("--staffing forecast needs --history DATA_DIR --forecast DAY")
+        return planned
     if args.staffing:
         try:
             steps = [
@@ -98,6 +116,9 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     service: Distribution | None = None
     patience: Distribution = Never()
     arrivals: PoissonArrivals | ReplayArrivals | None = None
+    planned: AgentGroup | None = None
+    if args.forecast and not args.history:
+        raise PlanningError("--forecast DAY needs --history DATA_DIR (the calls it learns from)")
     if args.history:
         found = history_inputs(Path(args.history), tuple(args.queue), duration)
         service, patience = found.service, found.patience
@@ -106,6 +127,9 @@ def _scenario(args: argparse.Namespace) -> Scenario:
             if args.replay
             else (PoissonArrivals.constant(QUEUE, found.calls_per_hour, duration))
         )
+        if args.forecast:
+            day = forecast_day(args, QUEUE)
+            arrivals, patience, planned = day.arrivals, day.patience, day.staffing
     if args.aht_s is not None:
         service = (
             Lognormal(args.aht_s, args.service_sd_s or args.aht_s)
@@ -130,7 +154,7 @@ def _scenario(args: argparse.Namespace) -> Scenario:
     )
     return Scenario(
         queues=(queue,),
-        groups=(_staffing(args),),
+        groups=(_staffing(args, planned),),
         arrivals=(arrivals,),
         service=service,
         patience=patience,
@@ -141,6 +165,8 @@ def _scenario(args: argparse.Namespace) -> Scenario:
 
 
 def _run(args: argparse.Namespace) -> int:
+    if args.forecast:
+        args.hours = DAY_S / 3600  # the forecast's intervals cover the whole day
     scenario = _scenario(args)
     settings = MetricSettings(
         args.target_s, args.short_abandon_s, definition=SLDefinition.parse(args.definition)
