@@ -17,7 +17,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_access_matrix import USERS, signed_in, start_company_server
+from test_access_matrix import USERS, peers, signed_in, start_company_server
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import ClientConnection, connect
 
@@ -74,8 +74,9 @@ def _listen(base: str, username: str) -> Listener:
 
 
 def _call_101(server: Any, tmp_path: Path) -> None:
-    from conftest import free_port
     from sipp_caller import caller_scenario
+
+    free_port = peers.free_port  # tests/peers' conftest, loaded under its own name
 
     scenario = tmp_path / "caller.xml"
     scenario.write_text(caller_scenario('<pause milliseconds="3000"/>', dialled="101",

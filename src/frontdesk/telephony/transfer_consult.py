@@ -327,13 +327,17 @@ def call_colleague(centre: ContactCentre, txn: Transaction, agent: Agent, now: f
     request = txn.request
     uri = request.uri
     user = uri.user if isinstance(uri, SipUri) else None
+    try:
+        mate = colleague(s.company, user, agent.id,
+                         lambda ext: bool(centre.registrar.lookup(ext, now)))  # fmt: skip
+    except TransferRefused as exc:  # who is called comes first: 404 unknown, 480 not there
+        _refuse_call(centre, txn, exc.status, str(exc), now)
+        return
     if not request.body:
         s.ua.reply(txn, 488, headers={"Warning": '399 frontdesk "an SDP offer is required"'},
                    now=now)  # fmt: skip
         return
     try:
-        mate = colleague(s.company, user, agent.id,
-                         lambda ext: bool(centre.registrar.lookup(ext, now)))  # fmt: skip
         line = centre.line_of(agent.id)
         if line is not None and (not line.talking or line.callback or line.consult is not None):
             line = None
