@@ -226,3 +226,29 @@ def test_beside_the_server_a_pass_follows_each_finished_call(centre: HistoryCent
 
     took = asyncio.run(run())
     assert took < min(PERIOD_S, SETTLE_S + 1.0)
+
+
+def test_a_page_asked_again_is_kept_until_the_index_changes(centre: HistoryCentre) -> None:
+    from frontdesk.history.search import CallSearch, Scope
+
+    index = index_of(centre)
+    everyone = Scope(everything=True)
+    centre.arrive("k1", "parcels", "+447700900201", agent="alice")
+    centre.after(3.0)
+    centre.answer("k1", "alice", "parcels")
+    centre.after(30.0)
+    centre.hang_up("k1", "alice")
+    centre.log.flush()
+    index.catch_up(centre.log)
+    first = index.search(CallSearch(), everyone, limit=20)
+    assert index.search(CallSearch(), everyone, limit=20) is first  # asked again: kept
+    assert [e.call_id for e in first.entries] == ["k1"]
+    centre.arrive("k2", "parcels", "+447700900202", agent="alice")
+    centre.after(3.0)
+    centre.answer("k2", "alice", "parcels")
+    centre.after(30.0)
+    centre.hang_up("k2", "alice")
+    centre.log.flush()
+    assert index.catch_up(centre.log) == 1
+    again = index.search(CallSearch(), everyone, limit=20)
+    assert [e.call_id for e in again.entries] == ["k2", "k1"]  # the write made it stale

@@ -36,6 +36,7 @@ from frontdesk.history.schema import CURSOR, calls, ensure_schema, state, tags
 from frontdesk.history.search import CallSearch, Page, Scope, search
 from frontdesk.store.eventlog import EventLog, events_table
 
+PAGES_KEPT = 512
 log = logging.getLogger("frontdesk.history")
 CHUNK = 500
 PERIOD_S = 5.0  # a pass at least this often, in case a wake-up was missed
@@ -50,6 +51,8 @@ class CallIndex:
         self._company = company
         self._flows = flows
         self._home = HomeTeams()
+        self.generation = 0  # bumped by every write; cached pages carry the one they saw
+        self._pages: dict[tuple[CallSearch, Scope, int, str | None], tuple[int, Page]] = {}
         self.thresholds = Thresholds(rule or LongCallRule())
         self._lock = threading.Lock()
         self._loop: asyncio.AbstractEventLoop | None = None
@@ -73,7 +76,18 @@ class CallIndex:
 
     def search(self, query: CallSearch, scope: Scope, limit: int = 50,
                cursor: str | None = None) -> Page:  # fmt: skip
-        return search(self.engine, query, scope, limit, cursor)
+        """One page; the same question asked again before the index changes is answered from
+        memory (screens poll the first page of history; a page is a query and 20-50 rows)."""
+        key = (query, scope, limit, cursor)
+        found = self._pages.get(key)
+        if found is not None and found[0] == self.generation:
+            return found[1]
+        generation = self.generation
+        page = search(self.engine, query, scope, limit, cursor)
+        if len(self._pages) >= PAGES_KEPT:
+            self._pages.clear()
+        self._pages[key] = (generation, page)
+        return page
 
     @property
     def cursor(self) -> int:
@@ -103,6 +117,10 @@ class CallIndex:
                     written += self._write(conn, entries)
                     if last:
                         _set_cursor(conn, top)
+                if entries:
+                    # After the commit: a page read between the write and the commit was
+                    # cached under the old generation, so it is not kept either.
+                    self.generation += 1
             return written
 
     def _derive(self, source: Engine, call_ids: Sequence[str], top: int) -> list[CallEntry]:

@@ -10,7 +10,7 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path, WebSocket, WebSocketDisconnect
+from fastapi import APIRouter, Depends, Path, Response, WebSocket, WebSocketDisconnect
 from pydantic import BaseModel, Field
 
 from frontdesk.accounts.model import Principal, Role
@@ -67,19 +67,43 @@ def _shares(context: AppContext) -> BoardShares:
     return shares
 
 
-@router.get("", summary="The wallboard of the teams I supervise")
+# The last snapshot's JSON for each (scope, redact): a wall of screens polling an unchanged
+# board costs one serialisation per scope, not FastAPI's encoding of the whole board per
+# request (the board is the heaviest read of the web benchmark otherwise).
+_encoded: dict[tuple[frozenset[str] | None, bool], tuple[dict[str, Any], bytes]] = {}
+
+
+def board_json(snapshot: dict[str, Any], teams: frozenset[str] | None, redact: bool) -> bytes:
+    key = (teams, redact)
+    cached = _encoded.get(key)
+    if cached is not None and cached[0] is snapshot:  # held here, so never a reused id
+        return cached[1]
+    body = json.dumps(scoped(snapshot, teams, redact), separators=(",", ":")).encode()
+    if len(_encoded) > 256:  # scopes come from users' teams: few, but never unbounded
+        _encoded.clear()
+    _encoded[key] = (snapshot, body)
+    return body
+
+
+@router.get("", summary="The wallboard of the teams I supervise", response_class=Response)
 async def board(who: Principal = Depends(supervisor), context: AppContext = Depends(ctx)) -> Any:
-    return scoped(_feed(context).current(), scope_of(who), redact=False)
+    body = board_json(_feed(context).current(), scope_of(who), redact=False)
+    return Response(body, media_type="application/json")
 
 
-@router.get("/shared/{token}", summary="A shared wallboard link's board (no sign-in)")
+@router.get(
+    "/shared/{token}",
+    summary="A shared wallboard link's board (no sign-in)",
+    response_class=Response,
+)
 async def shared(token: str, context: AppContext = Depends(ctx)) -> Any:
     share = _shares(context).resolve(token)
     if share is None:
         raise ApiError(
             404, "unknown_board_link", "This wallboard link is unknown, expired or revoked."
         )
-    return scoped(_feed(context).current(), frozenset(share.teams) or None, redact=True)
+    body = board_json(_feed(context).current(), frozenset(share.teams) or None, redact=True)
+    return Response(body, media_type="application/json")
 
 
 class NewShare(BaseModel):
