@@ -123,7 +123,8 @@ class Server:
         self.transport = SipTransport(self.ua, self._on_sip_events, self.clock.now)
         self.webhooks = Webhooks(self.db, self.event_log, self.clock, company)
         self._stop = asyncio.Event()
-        self.loop_watch = LoopWatch()
+        # FRONTDESK_LOOP_STALL_MS: the stall worth a warning (lower it to hunt a latency tail)
+        self.loop_watch = LoopWatch(float(os.environ.get("FRONTDESK_LOOP_STALL_MS", "250")) / 1000)
         self.bound: list[tuple[str, int]] = []
         self.web: WebSide | None = None
         self.http_bound: tuple[str, int] | None = None
