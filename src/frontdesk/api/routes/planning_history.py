@@ -22,17 +22,16 @@ from frontdesk.analytics.history_staffing import (
     one_more_agent,
     window_aht,
 )
-from frontdesk.analytics.patience import DEFAULT_BUCKETS_S, exponential_patience
+from frontdesk.analytics.patience import exponential_patience
 from frontdesk.analytics.queries import waits
 from frontdesk.api.context import AppContext
 from frontdesk.api.errors import ApiError
-from frontdesk.api.routes.records_reports import DEFINITIONS, checked_report
+from frontdesk.api.routes.records_reports import BUCKETS, DEFINITIONS, checked_report
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
 from frontdesk.planning.staffing import Target
 
 LONG_PATIENCE_S = 1e6  # no abandoned call to learn from: callers as good as never give up
-BUCKETS = ",".join(f"{b:g}" for b in DEFAULT_BUCKETS_S)
 
 
 class HistoryQuery:

@@ -83,6 +83,37 @@ def _own_row(report: Report, agent_id: str) -> Report:
     return Report(report.kind, report.columns, rows, report.settings, report.notes)
 
 
+BUCKETS = ",".join(f"{edge:g}" for edge in DEFAULT_BUCKETS_S)
+
+
+class ReportQuery:
+    """The options of `frontdesk report` as query parameters: one list for the report and its
+    chart (api/routes/reports_page_charts.py)."""
+
+    def __init__(
+        self,
+        since: Annotated[str | None, Query(alias="from", max_length=40)] = None,
+        until: Annotated[str | None, Query(alias="to", max_length=40)] = None,
+        queue: Annotated[list[str] | None, Query(max_length=50)] = None,
+        by: Annotated[str, Query(max_length=200)] = "",
+        interval: Literal["15min", "hour", "day"] = "hour",
+        target_s: Seconds = 20.0,
+        short_abandon_s: Seconds = 5.0,
+        buckets: Annotated[str, Query(max_length=200)] = BUCKETS,
+        definition: Annotated[str, Query(pattern=DEFINITIONS)] = DEFAULT_SL_DEFINITION.value,
+        tz: Annotated[str | None, Query(max_length=64)] = None,
+    ) -> None:
+        self.since, self.until, self.queue, self.by = since, until, list(queue or []), by
+        self.interval, self.target_s, self.short_abandon_s = interval, target_s, short_abandon_s
+        self.buckets, self.definition, self.tz = buckets, definition, tz
+
+    def checked(self, context: AppContext, who: Principal, kind: str
+                ) -> tuple[ReportRequest, Report]:  # fmt: skip
+        return checked_report(context, who, kind, self.since, self.until, self.queue, self.by,
+                              self.interval, self.target_s, self.short_abandon_s, self.buckets,
+                              self.definition, self.tz)  # fmt: skip
+
+
 @router.get(
     "/{kind}",
     summary="A report of `frontdesk report`, as JSON or CSV",
@@ -90,22 +121,10 @@ def _own_row(report: Report, agent_id: str) -> Report:
     responses={200: {"content": {"application/json": {}, "text/csv": {}}}},
 )
 def report(
-    kind: Kind,
-    since: Annotated[str | None, Query(alias="from", max_length=40)] = None,
-    until: Annotated[str | None, Query(alias="to", max_length=40)] = None,
-    queue: Annotated[list[str], Query(max_length=50)] = [],  # noqa: B006 (FastAPI copies it)
-    by: Annotated[str, Query(max_length=200)] = "",
-    interval: Literal["15min", "hour", "day"] = "hour",
-    target_s: Seconds = 20.0,
-    short_abandon_s: Seconds = 5.0,
-    buckets: Annotated[str, Query(max_length=200)] = ",".join(f"{b:g}" for b in DEFAULT_BUCKETS_S),
-    definition: Annotated[str, Query(pattern=DEFINITIONS)] = DEFAULT_SL_DEFINITION.value,
-    tz: Annotated[str | None, Query(max_length=64)] = None,
-    format: Literal["json", "csv"] = "json",
+    kind: Kind, q: ReportQuery = Depends(), format: Literal["json", "csv"] = "json",
     who: Principal = Depends(principal), context: AppContext = Depends(ctx),
 ) -> Response:  # fmt: skip
-    _, found = checked_report(context, who, kind, since, until, queue, by, interval, target_s,
-                              short_abandon_s, buckets, definition, tz)  # fmt: skip
+    _, found = q.checked(context, who, kind)
     if format == "csv":
         disposition = f'attachment; filename="{kind}.csv"'
         return Response(to_csv(found), media_type="text/csv; charset=utf-8",
