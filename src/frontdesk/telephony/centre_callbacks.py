@@ -1,0 +1,135 @@
+"""The contact centre's callbacks: places kept by the callback key, booked callbacks, their tasks.
+
+`ContactCentre` takes these methods from `CentreCallbacks`. A callback lives in two places: the
+routing engine holds the caller's place (a virtual contact), and the follow-up store holds the
+task and that place, so a restart can give it back (docs/followup.md). Here the two are kept in
+step: a place kept or booked is stored with its task; failed dials and the engine's end of a
+callback are written back; a callback the engine held before a restart is held again; and a
+caller reached on another call is not called back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from functools import partial
+from typing import TYPE_CHECKING, Any
+
+from frontdesk.acd import events as ev
+from frontdesk.acd.errors import AcdError
+from frontdesk.acd.model import ContactSpec, Priority
+from frontdesk.acd.states import ContactState
+from frontdesk.flows import actions as a
+from frontdesk.followup.held import HeldCallback, HeldPlace
+from frontdesk.followup.model import Task
+from frontdesk.telephony.followups import restore_into
+from frontdesk.telephony.services import FollowUps
+
+if TYPE_CHECKING:
+    from frontdesk.acd.engine import RoutingEngine
+    from frontdesk.telephony.conversation import InboundCall
+    from frontdesk.telephony.services import Services
+
+# How a callback the engine held can end (ContactState values of acd.closed).
+_CALLBACK_ENDS = frozenset({"callback-connected", "callback-failed", "cancelled"})
+# Callbacks not being dialled yet: a caller reached meanwhile needs none of them.
+_HELD_CALLBACK = frozenset({ContactState.CALLBACK_SCHEDULED, ContactState.CALLBACK_WAITING,
+                            ContactState.CALLBACK_OFFERED})  # fmt: skip
+
+
+class CentreCallbacks:
+    """The callback half of `ContactCentre`, which provides what is declared here."""
+
+    services: Services
+    engine: RoutingEngine
+    callbacks: dict[str, str]  # contact id -> follow-up task id
+
+    def _apply(self, step: object) -> bool:
+        raise NotImplementedError
+
+    def team_of(self, queue: str | None) -> str:
+        raise NotImplementedError
+
+    def keep_place(self, call: InboundCall, promised: float) -> asyncio.Future[str | None] | None:
+        """The caller pressed the callback key: they leave the line but keep their place.
+        None when the engine refused; else the stored task's id (None: not stored), once the
+        task and the place are written, so a restart gives the place back."""
+        record = self.engine.contacts.get(call.call_id)
+        if not self._apply(lambda: self.engine.request_callback(call.call_id, call.caller)):
+            return None
+        s = self.services
+        if s.followups is None or record is None:
+            done: asyncio.Future[str | None] = asyncio.get_running_loop().create_future()
+            done.set_result(None)
+            return done
+        entered = record.entered_at + (s.clock.wall() - s.clock.now())
+        spec = record.spec
+        place = HeldPlace(call.call_id, record.queue.name, call.caller, entered, None,
+                          spec.priority, spec.language, spec.account)  # fmt: skip
+        stored = s.followups.callback(call.call_id, call.caller, self.team_of(call.queue),
+                                      call.queue or "", call.language, None, promised,
+                                      place)  # fmt: skip
+        stored.add_done_callback(partial(self._task_stored, call.call_id))
+        return stored
+
+    def _task_stored(self, contact_id: str, stored: asyncio.Future[str | None]) -> None:
+        if not stored.cancelled() and stored.result():
+            self.callbacks[contact_id] = str(stored.result())
+
+    def callers_reached(self, closed: tuple[Task, ...]) -> None:
+        """Tasks closed because their caller was reached (on another call): callbacks the
+        engine still holds for them are cancelled, so nobody calls a served caller again."""
+        ids = {str(task.id) for task in closed}
+        for contact_id, task_id in list(self.callbacks.items()):
+            try:
+                state = self.engine.contact_state(contact_id)
+            except AcdError:
+                continue
+            if task_id in ids and state in _HELD_CALLBACK:
+                self._apply(lambda c=contact_id: self.engine.cancel_callback(c, "caller reached"))
+
+    def restore_callback(self, held: HeldCallback) -> bool:
+        """Holds again a callback held before a restart; False when the engine refused it."""
+        if not self._apply(lambda: restore_into(self.engine, held)):
+            return False
+        self.callbacks[held.place.contact_id] = str(held.task_id)
+        s, place = self.services, held.place
+        s.log.append(s.clock.wall(), "callback.restored", place.contact_id, task=held.task_id,
+                     queue=place.queue, place_at=round(place.place_at, 3),
+                     promised_at=place.promised_at, attempts=held.attempts)  # fmt: skip
+        return True
+
+    def book_callback(self, call: InboundCall, action: a.BookCallback) -> None:
+        """The flow booked a callback (as soon as possible, or in a window)."""
+        s = self.services
+        number = call.caller or action.number
+        if action.queue not in self.engine.queues or not number:
+            return
+        contact_id = f"callback:{call.call_id}"
+        at = action.not_before if action.not_before is not None else s.clock.wall()
+        spec = ContactSpec(contact_id, action.queue, Priority.CALLBACK, action.language,
+                           caller=number)  # fmt: skip
+
+        def schedule() -> list[ev.Decision]:
+            self.engine.schedule_callback(spec, number, at)
+            return []
+
+        if not self._apply(schedule):
+            return
+        if s.followups is not None:
+            place = HeldPlace(contact_id, action.queue, number, at, at, Priority.CALLBACK,
+                              action.language)  # fmt: skip
+            stored = s.followups.callback(call.call_id, number, self.team_of(action.queue),
+                                          action.queue, action.language, action.not_before,
+                                          action.not_after, place)  # fmt: skip
+            stored.add_done_callback(partial(self._task_stored, contact_id))
+        call.outcome = "callback booked"
+
+    def _callback_outcome(self, followups: FollowUps, kind: str, contact_id: str,
+                          data: dict[str, Any]) -> None:  # fmt: skip
+        """Failed dials and the end of a callback, for the place kept in the store."""
+        if kind == "acd.callback_failed_attempt":
+            followups.callback_attempt_failed(contact_id, str(data["outcome"]),
+                                              str(data["agent_id"]))  # fmt: skip
+        elif kind == "acd.closed" and data.get("outcome") in _CALLBACK_ENDS:
+            self.callbacks.pop(contact_id, None)
+            followups.callback_closed(contact_id, str(data["outcome"]))
