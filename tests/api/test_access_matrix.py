@@ -112,6 +112,8 @@ EXPECTED: dict[tuple[str, str], tuple[object, object, object]] = {
     ("POST", "/api/desk/consult/cancel"): (NO, NO, IN),
     ("POST", "/api/desk/dial"): (NO, NO, IN),
     ("POST", "/api/desk/recording"): (NO, NO, IN),
+    ("POST", "/api/desk/tasks/{task_id}/done"): (NO, NO, IN),
+    ("POST", "/api/desk/tasks/{task_id}/cancel"): (NO, NO, IN),
     ("GET", "/api/calls/live"): (IN, IN, IN),
     ("GET", "/api/calls/{call_id}/pop"): (IN, IN, IN),
     ("GET", "/api/calls/{call_id}"): (IN, IN, IN),

@@ -20,7 +20,7 @@ from frontdesk.acd.model import ContactSpec, Priority
 from frontdesk.acd.states import ContactState
 from frontdesk.flows import actions as a
 from frontdesk.followup.held import HeldCallback, HeldPlace
-from frontdesk.followup.model import Task
+from frontdesk.followup.model import Task, TaskStatus
 from frontdesk.telephony.followups import restore_into
 from frontdesk.telephony.services import FollowUps
 
@@ -42,6 +42,9 @@ class CentreCallbacks:
     services: Services
     engine: RoutingEngine
     callbacks: dict[str, str]  # contact id -> follow-up task id
+    # Callbacks whose task closed, to cancel as soon as the engine holds them: contact id ->
+    # why. Only one being dialled waits here (a failed dial then cancels rather than retries).
+    unwanted: dict[str, str]
 
     def _apply(self, step: object) -> bool:
         raise NotImplementedError
@@ -78,14 +81,53 @@ class CentreCallbacks:
     def callers_reached(self, closed: tuple[Task, ...]) -> None:
         """Tasks closed because their caller was reached (on another call): callbacks the
         engine still holds for them are cancelled, so nobody calls a served caller again."""
+        self.tasks_closed(closed, "caller reached")
+
+    def task_closed_by_hand(self, task: Task, by: str) -> None:
+        """Someone marked a task done or cancelled it (the desk, the API): logged, and the
+        callback the engine holds for it is cancelled — the team no longer owes that call."""
+        s = self.services
+        if task.status is TaskStatus.DONE:
+            why = f"task done by {by}"
+            s.log.append(s.clock.wall(), "task.done", task.last_call_id, task=task.id,
+                         task_kind=str(task.kind), caller=task.caller, by=by,
+                         note=task.note)  # fmt: skip
+        else:
+            why = f"task cancelled by {by}: {task.note}"
+            s.log.append(s.clock.wall(), "task.cancelled", task.last_call_id, task=task.id,
+                         task_kind=str(task.kind), caller=task.caller, by=by,
+                         reason=task.note)  # fmt: skip
+        self.tasks_closed((task,), why)
+
+    def tasks_closed(self, closed: tuple[Task, ...], why: str) -> None:
+        """The callbacks held for these tasks are cancelled, each with `why` in the event log
+        (`callback.cancelled`). One being dialled right now is left to finish its dial (the
+        agent is already calling); if that dial fails it is cancelled instead of retried."""
         ids = {str(task.id) for task in closed}
-        for contact_id, task_id in list(self.callbacks.items()):
+        for contact_id, task_id in self.callbacks.items():
+            if task_id in ids:
+                self.unwanted[contact_id] = why
+        self._drop_unwanted()
+
+    def _drop_unwanted(self) -> None:
+        """Cancels the callbacks whose tasks closed, once the engine holds them (not dialling)."""
+        for contact_id in list(self.unwanted):
             try:
                 state = self.engine.contact_state(contact_id)
             except AcdError:
+                state = ContactState.CANCELLED  # forgotten by the engine: nothing to cancel
+            if state is ContactState.CALLBACK_DIALING:
                 continue
-            if task_id in ids and state in _HELD_CALLBACK:
-                self._apply(lambda c=contact_id: self.engine.cancel_callback(c, "caller reached"))
+            why = self.unwanted.pop(contact_id, None)  # None: done by a nested call already
+            task = self.callbacks.get(contact_id)
+            if (
+                why is not None
+                and state in _HELD_CALLBACK
+                and self._apply(lambda c=contact_id, w=why: self.engine.cancel_callback(c, w))
+            ):
+                s = self.services
+                s.log.append(s.clock.wall(), "callback.cancelled", contact_id, task=task,
+                             reason=why)  # fmt: skip
 
     def restore_callback(self, held: HeldCallback) -> bool:
         """Holds again a callback held before a restart; False when the engine refused it."""

@@ -50,6 +50,7 @@ class ContactCentre(CentreCallbacks):
         self.registrar = registrar
         self.hangup = hangup
         self.engine = RoutingEngine(services.clock, random.Random())
+        self.unwanted: dict[str, str] = {}  # callbacks to cancel once not dialling (-> why)
         self.reconfigure(services.company)
         self.live: dict[str, InboundCall] = {}  # every answered inbound call
         self.calls: dict[str, InboundCall] = {}  # by contact id (the inbound Call-ID)
@@ -271,6 +272,8 @@ class ContactCentre(CentreCallbacks):
         self._log_events()
         for decision in decisions or []:
             self._decide(decision)
+        if self.unwanted:  # a callback whose task closed while it was dialled may be held again
+            self._drop_unwanted()
         return True
 
     def _decide(self, decision: ev.Decision) -> None:

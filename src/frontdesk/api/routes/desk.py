@@ -10,6 +10,7 @@ from pydantic import BaseModel, Field
 from frontdesk.accounts.model import Principal
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError
+from frontdesk.api.routes import desk_tasks
 from frontdesk.api.routes.desk_recording import recording_of
 from frontdesk.api.security import agent
 from frontdesk.desk.presence import PresenceBook
@@ -19,6 +20,7 @@ from frontdesk.telephony import TelephonyError
 from frontdesk.telephony.transfer_consult import consult_from_desk, desk_consult
 
 router = APIRouter(prefix="/api/desk", tags=["desk"])
+router.include_router(desk_tasks.router)  # closing follow-up tasks (desk_tasks.py)
 BREAK_REASONS = ("lunch", "coffee", "meeting", "training", "admin work", "other")
 
 
