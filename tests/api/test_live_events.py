@@ -36,6 +36,7 @@ class Listener(threading.Thread):
         self.events: list[dict[str, Any]] = []
         self.ready = threading.Event()
         self.ws: ClientConnection | None = None
+        self.close_code: int | None = None
 
     def run(self) -> None:
         with connect(self.url, additional_headers={"Cookie": self.cookie}) as ws:
@@ -44,8 +45,8 @@ class Listener(threading.Thread):
             try:
                 while True:
                     self.events.extend(json.loads(ws.recv()))
-            except ConnectionClosed:  # closed at the end of the test
-                return
+            except ConnectionClosed as closed:  # by the test, or by the server
+                self.close_code = closed.rcvd.code if closed.rcvd is not None else None
 
     def close(self) -> None:
         if self.ws is not None:
@@ -115,3 +116,17 @@ def test_a_call_that_ends_in_the_menu_reaches_the_supervisors_of_its_numbers_tea
     assert {"call.answered", "call.flow_started", "call.ended"} <= seen["sue"], seen
     assert seen["ada"] >= seen["sue"], seen
     assert seen["tom"] == set() and seen["chloe"] == set(), seen
+
+
+def test_a_stopping_server_closes_each_event_stream_as_going_away(server: Any) -> None:
+    """Runs last: it stops the module's server. A subscriber whose stream is closed with 1001
+    (RFC 6455 section 7.4.1) reconnects to the next server; a subscriber that left while no
+    event came still has a handler waiting for events, which must end too, not be cancelled
+    by the HTTP server as an error."""
+    gone = _listen(server.http_url, "sue")
+    gone.close()
+    staying = _listen(server.http_url, "ada")
+    assert server.stop() == 0, server.log()[-3000:]
+    staying.join(10)
+    assert staying.close_code == 1001
+    assert "Exception in ASGI application" not in server.log(), server.log()[-3000:]

@@ -48,6 +48,10 @@ class Subscription:
 
 Watcher = Callable[[LiveEvent], None]
 
+# Put on every subscription's queue when the server stops, so that each WebSocket is closed with
+# "going away" instead of being cancelled mid-wait (and logged as an error) by the HTTP server.
+GOODBYE = LiveEvent(0, 0.0, "server.stopping", None, {})
+
 
 class EventHub:
     def __init__(self, loop: asyncio.AbstractEventLoop) -> None:
@@ -71,6 +75,15 @@ class EventHub:
         subscription = Subscription()
         self._subscriptions.add(subscription)
         return subscription
+
+    def close(self) -> None:
+        """Tell every subscriber the server is stopping; later events go nowhere."""
+        for subscription in self._subscriptions:
+            try:
+                subscription.queue.put_nowait(GOODBYE)
+            except asyncio.QueueFull:
+                subscription.overflowed = True
+        self._subscriptions.clear()
 
     def unsubscribe(self, subscription: Subscription) -> None:
         self._subscriptions.discard(subscription)

@@ -128,6 +128,9 @@ class WebSide:
             await phones.gateway.close()
         if self.board_feed is not None:
             await self.board_feed.stop()
+        if self.context is not None:
+            self.context.hub.close()
+            await asyncio.sleep(0)  # the subscribers' handlers send their close frames
         if self._http is not None:
             await self._http.stop()
 

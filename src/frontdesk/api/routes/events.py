@@ -16,7 +16,7 @@ from fastapi import APIRouter, WebSocket, WebSocketDisconnect
 from frontdesk.accounts import policy
 from frontdesk.accounts.model import Principal
 from frontdesk.api.context import AppContext
-from frontdesk.api.hub import EventHub, LiveEvent
+from frontdesk.api.hub import GOODBYE, EventHub, LiveEvent
 from frontdesk.api.security import principal_of
 from frontdesk.config import Company
 from frontdesk.config.home_teams import HomeTeams
@@ -95,6 +95,9 @@ async def events(websocket: WebSocket) -> None:
             batch: list[str] = []
             event = await subscription.queue.get()
             while True:
+                if event is GOODBYE:
+                    await websocket.close(code=1001, reason="the server is stopping")
+                    return
                 if visible(who, event, teams):
                     batch.append(event.text)
                 if subscription.queue.empty() or len(batch) >= BATCH:
