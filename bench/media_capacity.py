@@ -61,9 +61,13 @@ class Leg:
     kind: str = "relayed"  # or "played": what the server sends this phone
 
 
+# The first 8 payload bytes carry the wall-clock time (ns) just before the packet's sendmmsg:
+# a relay forwards the payload untouched, so the receiving far end can tell the delay the relay
+# added from the lateness of the sender. Played audio has the prompt there instead.
 _RTP = np.dtype([("b0", "u1"), ("b1", "u1"), ("seq", ">u2"), ("ts", ">u4"), ("ssrc", ">u4"),
-                 ("payload", "u1", (160,))])  # fmt: skip
-_HEADER = np.dtype([("b0", "u1"), ("b1", "u1"), ("seq", ">u2"), ("ts", ">u4"), ("ssrc", ">u4")])
+                 ("sent", "<i8"), ("payload", "u1", (152,))])  # fmt: skip
+_HEADER = np.dtype([("b0", "u1"), ("b1", "u1"), ("seq", ">u2"), ("ts", ">u4"), ("ssrc", ">u4"),
+                    ("sent", "<i8")])  # fmt: skip
 _SOCKADDR_IN = np.dtype([("family", "<u2"), ("port", ">u2"), ("addr", "u1", (4,)),
                          ("zero", "u1", (8,))])  # fmt: skip
 _IOVEC = np.dtype([("base", "<u8"), ("len", "<u8")])
@@ -108,6 +112,7 @@ class _Sender:
         legs = self.legs
         self.packets["seq"][legs] = k & 0xFFFF
         self.packets["ts"][legs] = (k * 160) & 0xFFFFFFFF
+        self.packets["sent"][legs] = time.time_ns()  # the clock of SO_TIMESTAMPNS
         done, base = 0, self.msgs.ctypes.data
         while done < len(legs):
             sent = libc.sendmmsg(fd, base + done * _MMSGHDR.itemsize, len(legs) - done, 0)
@@ -125,7 +130,7 @@ class _Receiver:
         self.control = np.zeros(_BATCH, _CMSG)
         self.iovs = np.zeros(_BATCH, _IOVEC)
         self.iovs["base"] = self.headers.ctypes.data + np.arange(_BATCH) * _HEADER.itemsize
-        self.iovs["len"] = _HEADER.itemsize  # the payload is cut off: only the header matters
+        self.iovs["len"] = _HEADER.itemsize  # the header and the send time; the rest is cut off
         self.msgs = np.zeros(_BATCH, _MMSGHDR)
         self.msgs["name"] = self.names.ctypes.data + np.arange(_BATCH) * _SOCKADDR_IN.itemsize
         self.msgs["iov"] = self.iovs.ctypes.data + np.arange(_BATCH) * _IOVEC.itemsize
@@ -144,8 +149,8 @@ class _Receiver:
             rows[:, 1] = self.headers["seq"][:got]
             rows[:, 2] = self.headers["ts"][:got]
             stamped = self.msgs["controllen"][:got] >= _CMSG.itemsize
-            rows[:, 3] = np.where(stamped, self.control["sec"][:got], -1)
-            rows[:, 4] = self.control["nsec"][:got]
+            rows[:, 3] = self.control["sec"][:got] * 1_000_000_000 + self.control["nsec"][:got]
+            rows[:, 4] = self.headers["sent"][:got]
             out.append(rows[(rows[:, 0] >= 0) & stamped])  # RTCP and strays have no leg
             if got < _BATCH:
                 return
@@ -171,7 +176,7 @@ def far_end(conn: Any, index: int, procs: int) -> None:
     packets = np.zeros(n, _RTP)
     packets["b0"] = 0x80
     packets["ssrc"] = 0x1000 + np.arange(n) * procs + index
-    packets["payload"] = (0x55 + np.arange(n)[:, None] + np.arange(160)[None, :]) & 0xFF
+    packets["payload"] = (0x55 + np.arange(n)[:, None] + np.arange(152)[None, :]) & 0xFF
     dests = np.zeros(n, _SOCKADDR_IN)
     dests["family"] = socket.AF_INET
     dests["addr"] = [127, 0, 0, 1]
@@ -189,13 +194,20 @@ def far_end(conn: Any, index: int, procs: int) -> None:
     fds = [s.fileno() for s in socks]
     chunks: list[np.ndarray] = []
     measure_from, end = start + warmup, start + warmup + seconds
-    tick, told = 0, False
+    # How late this process itself sends (each slot's start against its deadline, in the
+    # measured window) and how long it waited for a CPU: the far ends' own share of jitter.
+    lateness = np.zeros(int((seconds + 1) * 50 * SLOTS))
+    late_count = 0
+    tick, told, waited = 0, False, 0
     while True:
         deadline = start + tick * 0.02 / SLOTS
         delay = deadline - time.monotonic()
         if delay > 0:
             time.sleep(delay)
         k, slot = divmod(tick, SLOTS)
+        if told and late_count < len(lateness):
+            lateness[late_count] = time.monotonic() - deadline
+            late_count += 1
         for j, fd in enumerate(fds):
             senders[slot][j].send(libc, fd, k)
         tick += 1
@@ -204,28 +216,63 @@ def far_end(conn: Any, index: int, procs: int) -> None:
         now = time.monotonic()
         if not told and now >= measure_from:
             conn.send("measuring")
-            told = True
+            told, waited = True, run_delay([os.getpid()])
         if now >= end:
             break
+    waited = run_delay([os.getpid()]) - waited
     conn.send("done")
-    wall = time.time() - time.monotonic()  # kernel timestamps are wall-clock
     rows = np.concatenate(chunks) if chunks else np.zeros((0, 5), np.int64)
     kinds = [leg.kind for leg in legs]
-    conn.send(_summarise(rows, kinds, measure_from + wall, end + wall))
+    wall = time.time() - time.monotonic()  # kernel timestamps are wall-clock
+    summary = _summarise(rows, kinds, measure_from + wall, end + wall)
+    summary["send_late"] = lateness[:late_count]
+    summary["run_delay"] = waited / seconds
+    conn.send(summary)
+
+
+def run_delay(pids: list[int]) -> float:
+    """Seconds the processes' threads have spent runnable but waiting for a CPU
+    (/proc/PID/task/TID/schedstat, second field); 0 where the kernel does not keep it."""
+    total = 0
+    for pid in pids:
+        try:
+            tids = os.listdir(f"/proc/{pid}/task")
+        except OSError:
+            continue
+        for tid in tids:
+            try:
+                with open(f"/proc/{pid}/task/{tid}/schedstat") as f:
+                    total += int(f.read().split()[1])
+            except (OSError, IndexError, ValueError):
+                continue
+    return total / 1e9
+
+
+def _a8(d: np.ndarray) -> np.ndarray:
+    """RFC 3550 A.8: J += (|D| - J) / 16 over successive transit differences, in ms."""
+    d = np.abs(d)
+    d[d >= 8000] = 0  # a deliberate source change (marker bit) is not jitter
+    return lfilter([1 / 16], [1, -15 / 16], d) / 8.0
 
 
 def _summarise(a: np.ndarray, kinds: list[str], since: float, until: float) -> dict[str, Any]:
-    """Loss and RFC 3550 A.8 jitter of what arrived between `since` and `until` (wall time).
+    """Loss and jitter of what arrived between `since` and `until` (wall time).
 
-    Jitter is sampled per stream at the end of every second of the window, which is what an
-    RTCP receiver report would carry; p99 is over all (stream, second) samples. A stream that
-    received nothing in the window counts all its packets as lost.
+    Two jitters per stream, both the RFC 3550 A.8 estimator, sampled at the end of every second
+    of the window (what an RTCP receiver report would carry); p99 is over all (stream, second)
+    samples:
+    * `rfc3550`: transit = arrival - RTP timestamp, as the RFC specifies. For a relayed stream
+      this includes the *sending* far end's own lateness, which the relay faithfully carries.
+    * `relay`: transit = arrival - the time the far end really sent the packet (carried in
+      the payload), i.e. the delay variation the relay itself added. Relayed streams only:
+      for played streams the server is the sender, and `rfc3550` is already its own jitter.
+    A stream that received nothing in the window counts all its packets as lost.
     """
     per_stream = round((until - since) * 50)
     legs = len(kinds)
     if not len(a):
         return {"received": 0, "expected": legs * per_stream, "samples": {}}
-    arrival = a[:, 3] + a[:, 4] * 1e-9
+    arrival = a[:, 3] * 1e-9
     keep = (arrival >= since) & (arrival < until)
     a, arrival = a[keep], arrival[keep]
     order = np.lexsort((arrival, a[:, 0]))  # by leg, then by arrival
@@ -233,6 +280,7 @@ def _summarise(a: np.ndarray, kinds: list[str], since: float, until: float) -> d
     bounds = np.searchsorted(a[:, 0], np.arange(legs + 1))
     received = expected = 0
     samples: dict[str, list[np.ndarray]] = {}
+    ends = since + np.arange(1, int(until - since) + 1)
     for leg in range(legs):
         m = slice(bounds[leg], bounds[leg + 1])
         if bounds[leg] == bounds[leg + 1]:
@@ -240,20 +288,25 @@ def _summarise(a: np.ndarray, kinds: list[str], since: float, until: float) -> d
             continue
         seq = np.unwrap(a[m, 1], period=65536).astype(np.int64)
         ts = np.unwrap(a[m, 2], period=1 << 32)
-        t = arrival[m]
+        t, sent_ns, t_ns = arrival[m], a[m, 4], a[m, 3]
         order = np.argsort(seq, kind="stable")
-        seq, ts, t = seq[order], ts[order], t[order]
+        seq, ts, t, sent_ns, t_ns = seq[order], ts[order], t[order], sent_ns[order], t_ns[order]
         received += len(np.unique(seq))
         expected += int(seq[-1] - seq[0] + 1)
-        d = np.abs(np.diff(t * 8000 - ts))
-        d[d >= 8000] = 0  # a deliberate source change (marker bit) is not jitter
-        if len(d) < 2:
+        if len(seq) < 3:
             continue
-        jitter = lfilter([1 / 16], [1, -15 / 16], d) / 8.0  # RFC 3550 A.8, in ms
-        seconds = np.searchsorted(t[1:], since + np.arange(1, int(until - since) + 1)) - 1
-        samples.setdefault(kinds[leg], []).append(jitter[np.clip(seconds, 0, len(jitter) - 1)])
+        at = np.clip(np.searchsorted(t[1:], ends) - 1, 0, len(seq) - 2)
+        jitter = _a8(np.diff(t * 8000 - ts))
+        samples.setdefault(kinds[leg], []).append(jitter[at])
+        if kinds[leg] == "relayed":
+            relay = _a8(np.diff(t_ns - sent_ns) * 8e-6)  # ns -> timestamp units
+            samples.setdefault("relay", []).append(relay[at])
     by_kind = {kind: np.concatenate(parts) for kind, parts in samples.items()}
     return {"received": received, "expected": expected, "samples": by_kind}
+
+
+def _p99(values: np.ndarray) -> float | None:
+    return float(np.percentile(values, 99)) if len(values) else None
 
 
 def _combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
@@ -263,14 +316,26 @@ def _combine(parts: list[dict[str, Any]]) -> dict[str, Any]:
     kinds = sorted({kind for part in parts for kind in part["samples"]})
     by_kind = {k: np.concatenate([p["samples"][k] for p in parts if k in p["samples"]])
                for k in kinds}  # fmt: skip
-    sampled = np.concatenate(list(by_kind.values())) if by_kind else np.zeros(0)
+    empty = np.zeros(0)
+    rfc = np.concatenate([by_kind.get("played", empty), by_kind.get("relayed", empty)])
+    server = np.concatenate([by_kind.get("played", empty), by_kind.get("relay", empty)])
+    late = np.concatenate([p["send_late"] for p in parts]) * 1000
     return {
         "received": received,
         "expected": expected,
         "loss": expected - received,
-        "p99_jitter_ms": float(np.percentile(sampled, 99)) if len(sampled) else None,
-        "max_jitter_ms": float(sampled.max()) if len(sampled) else None,
+        # The headline: the jitter the server added (see the module docstring).
+        "p99_jitter_ms": _p99(server),
+        "max_jitter_ms": float(server.max()) if len(server) else None,
+        "p99_rfc3550_jitter_ms": _p99(rfc),
         "p99_by_kind": {k: round(float(np.percentile(v, 99)), 2) for k, v in by_kind.items()},
+        "far_send_late_ms": {
+            "p50": round(float(np.median(late)), 2) if len(late) else None,
+            "p99": _round(_p99(late), 2),
+            "max": round(float(late.max()), 2) if len(late) else None,
+        },
+        # ms per second each far-end process spent runnable but waiting for a CPU
+        "far_waited_ms_per_s": round(1000 * sum(p["run_delay"] for p in parts) / len(parts), 1),
     }
 
 
@@ -332,9 +397,11 @@ async def measure(setup: Any, pids: Any, warmup: float, seconds: float) -> dict[
     for link in links:
         assert await asyncio.to_thread(link.recv) == "measuring"
     c0, f0, w0 = cpu_of(pids()), cpu_of(far_pids), time.monotonic()
+    r0, m0 = run_delay(pids()), psutil.cpu_times()
     for link in links:
         assert await asyncio.to_thread(link.recv) == "done"
     c1, f1, w1 = cpu_of(pids()), cpu_of(far_pids), time.monotonic()
+    r1, m1 = run_delay(pids()), psutil.cpu_times()
     summary = _combine([await asyncio.to_thread(link.recv) for link in links])
     for proc in procs:
         proc.join(5)
@@ -342,6 +409,21 @@ async def measure(setup: Any, pids: Any, warmup: float, seconds: float) -> dict[
     summary["server_core_share"] = (c1 - c0) / (w1 - w0)  # cores' worth of CPU
     summary["cpu_pct"] = 100 * (c1 - c0) / (w1 - w0) / cores
     summary["far_cpu_pct"] = 100 * (f1 - f0) / (w1 - w0) / cores
+    # ms per second the server's threads (all of them together) waited for a CPU
+    summary["server_waited_ms_per_s"] = round(1000 * (r1 - r0) / (w1 - w0), 1)
+    # The whole machine in the window: everyone's CPU, and the time the hypervisor took the
+    # virtual CPUs away (steal), which no process sees but every deadline feels.
+    spent = {k: getattr(m1, k) - getattr(m0, k) for k in m0._fields}
+    total = sum(spent.values()) or 1.0
+    busy = total - spent["idle"] - spent.get("iowait", 0.0) - spent.get("steal", 0.0)
+    summary["machine_busy_pct"] = round(100 * busy / total, 1)
+    # A process's CPU time here includes what the hypervisor stole while it ran, /proc/stat
+    # counts that as steal: others are what is left of busy + steal.
+    ours = summary["cpu_pct"] + summary["far_cpu_pct"]
+    summary["others_pct"] = round(
+        max(0.0, 100 * (busy + spent.get("steal", 0.0)) / total - ours), 1
+    )
+    summary["steal_pct"] = round(100 * spent.get("steal", 0.0) / total, 1)
     return summary
 
 
@@ -359,7 +441,7 @@ def _music(path: Path) -> None:
 
 
 async def engine_ladder(
-    steps: list[int], warmup: float, seconds: float, workdir: Path
+    steps: list[int], warmup: float, seconds: float, workdir: Path, rt_priority: int = 0
 ) -> list[Step]:
     from frontdesk.media.engine import Configure, MediaEngine, RecordAction
     from frontdesk.media.tts import TtsCache
@@ -370,7 +452,8 @@ async def engine_ladder(
     _music(moh)
     recordings = workdir / "rec"
     base = random.randrange(20000, 40000, 2)
-    engine = MediaEngine(lambda event: None, os.cpu_count() or 1, ports=(base, base + 20000))
+    engine = MediaEngine(lambda event: None, os.cpu_count() or 1, ports=(base, base + 20000),
+                         rt_priority=rt_priority)  # fmt: skip
     await engine.start()
     results: list[Step] = []
 
@@ -501,7 +584,9 @@ def _sdp_port(sdp: bytes) -> int:
     raise RuntimeError("rtpengine's SDP has no audio port")
 
 
-def start_rtpengine(workdir: Path) -> tuple[subprocess.Popen[bytes], Ng] | None:
+def start_rtpengine(
+    workdir: Path, rt_priority: int = 0
+) -> tuple[subprocess.Popen[bytes], Ng] | None:
     binary = shutil.which("rtpengine")
     if binary is None:
         print("rtpengine is not installed (Debian: rtpengine-daemon); skipped", flush=True)
@@ -509,8 +594,10 @@ def start_rtpengine(workdir: Path) -> tuple[subprocess.Popen[bytes], Ng] | None:
     ng_port = random.randrange(30000, 40000)
     base = random.randrange(40000, 50000, 2)
     with (workdir / "rtpengine.log").open("w") as log:
+        # The same real-time priority as our workers, for all its threads (chrt is inherited).
+        chrt = ["chrt", "-f", str(rt_priority)] if rt_priority else []
         daemon = subprocess.Popen(
-            [binary, "--config-file=none", "-f", "-E", "-i", "127.0.0.1",
+            [*chrt, binary, "--config-file=none", "-f", "-E", "-i", "127.0.0.1",
              "-n", f"127.0.0.1:{ng_port}", "-m", str(base), "-M", str(base + 12000),
              "--table=-1", "--log-level=4"],
             stdout=log, stderr=subprocess.STDOUT,
@@ -528,9 +615,9 @@ def start_rtpengine(workdir: Path) -> tuple[subprocess.Popen[bytes], Ng] | None:
 
 
 async def rtpengine_ladder(
-    steps: list[int], warmup: float, seconds: float, workdir: Path
+    steps: list[int], warmup: float, seconds: float, workdir: Path, rt_priority: int = 0
 ) -> list[Step] | None:
-    started = start_rtpengine(workdir)
+    started = start_rtpengine(workdir, rt_priority)
     if started is None:
         return None
     daemon, ng = started
@@ -663,7 +750,7 @@ def report(who: str, step: Step, summary: dict[str, Any]) -> None:
     verdict = "ok" if step.clean else "FAILS"
     print(
         f"{who:>10} {step.streams:>5} streams: lost {step.loss} of {summary['expected']} "
-        f"({100 * step.offered:.0f}% of the nominal load sent), p99 jitter {jitter} ms, "
+        f"({100 * step.offered:.0f}% of the nominal load sent), p99 jitter added {jitter} ms, "
         f"server CPU {step.cpu_pct:.1f}% of the machine, {step.cpu_per_stream:.4f}% of a core "
         f"per stream carried (far ends {step.far_cpu_pct:.1f}%): {verdict}; "
         f"p99 jitter by kind {summary.get('p99_by_kind')}"
@@ -672,6 +759,18 @@ def report(who: str, step: Step, summary: dict[str, Any]) -> None:
             if "late_ticks" in summary
             else ""
         ),
+        flush=True,
+    )
+    rfc = summary.get("p99_rfc3550_jitter_ms")
+    print(
+        f"{'':>10} where the jitter comes from: p99 of RFC 3550 jitter against RTP timestamps "
+        f"on every stream {'-' if rfc is None else f'{rfc:.2f}'} ms (relayed streams carry the "
+        f"sending far end's lateness); far ends sent late by {summary['far_send_late_ms']} ms and "
+        f"waited for a CPU {summary['far_waited_ms_per_s']} ms/s each; the server's threads "
+        f"waited {summary['server_waited_ms_per_s']} ms/s; the machine was busy "
+        f"{summary['machine_busy_pct']}% (others {summary['others_pct']}%), steal "
+        f"{summary['steal_pct']}%"
+        + (f"; worker ticks {summary['ticks']}" if "ticks" in summary else ""),
         flush=True,
     )
 
@@ -690,10 +789,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     warmup, seconds = (1.0, 3.0) if args.quick else (2.0, args.seconds)
     print("load average before the run: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     with tempfile.TemporaryDirectory(prefix="media-bench-") as tmp:
-        ours = await engine_ladder(steps, warmup, seconds, Path(tmp))
+        ours = await engine_ladder(steps, warmup, seconds, Path(tmp), args.rt)
         theirs = None
         if not args.no_rtpengine:
-            theirs = await rtpengine_ladder(steps, warmup, seconds, Path(tmp))
+            theirs = await rtpengine_ladder(steps, warmup, seconds, Path(tmp), args.rt)
     top, ref = best(ours), best(theirs)
     cores = os.cpu_count() or 1
     last = ours[-1] if ours else None
@@ -723,6 +822,8 @@ def main() -> None:
     parser.add_argument("--steps", default=None, help="stream counts to try, e.g. 500,1000")
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds a step")
     parser.add_argument("--no-rtpengine", action="store_true", help="skip the C reference")
+    parser.add_argument("--rt", type=int, default=0, metavar="PRIORITY",
+                        help="both servers under SCHED_FIFO at this priority (0: off)")  # fmt: skip
     parser.add_argument("--per-packet", action="store_true",
                         help="only the worker's CPU per relayed and per played packet")  # fmt: skip
     args = parser.parse_args()

@@ -22,6 +22,7 @@ from multiprocessing.process import BaseProcess
 from frontdesk.media import MediaError
 from frontdesk.media.engine import protocol as p
 from frontdesk.media.engine.channel import Channel, ChannelClosed, channel_pair
+from frontdesk.media.engine.realtime import priority_from_env
 from frontdesk.media.engine.worker import worker_main
 
 log = logging.getLogger("frontdesk.media")
@@ -52,13 +53,17 @@ class MediaEngine:
         workers: int = 2,
         host: str = "127.0.0.1",
         ports: tuple[int, int] = (20000, 39999),
+        rt_priority: int | None = None,
     ) -> None:
+        """`rt_priority`: run the workers under SCHED_FIFO at this priority (1-99; 0 is off,
+        None takes FRONTDESK_MEDIA_RT_PRIORITY, off when unset). See `engine.realtime`."""
         if workers < 1:
             raise EngineError("the media engine needs at least one worker")
         if ports[0] >= ports[1]:
             raise EngineError(f"RTP port range {ports[0]}-{ports[1]} is empty")
         self.on_event = on_event
         self.worker_count = workers
+        self.rt_priority = priority_from_env() if rt_priority is None else rt_priority
         self.host = host
         first = ports[0] + ports[0] % 2  # RTP on even ports, RTCP on the odd one above
         self._ports = range(first, ports[1], 2)
@@ -89,7 +94,10 @@ class MediaEngine:
     def _spawn(self, index: int) -> _Worker:
         ours, theirs = channel_pair()
         process = self._context.Process(
-            target=worker_main, args=(theirs,), name=f"frontdesk-media-{index}", daemon=True
+            target=worker_main,
+            args=(theirs, self.rt_priority),
+            name=f"frontdesk-media-{index}",
+            daemon=True,
         )
         process.start()
         theirs.close()
@@ -286,6 +294,9 @@ class MediaEngine:
                 worker.load = event
             elif isinstance(event, p.WorkerReady):
                 worker.ready = True
+                level = logging.WARNING if "refused" in event.scheduling else logging.INFO
+                log.log(level, "media worker %d (pid %d) runs with %s", worker.index, event.pid,
+                        event.scheduling)  # fmt: skip
                 continue
             self.on_event(event)
         return True

@@ -238,6 +238,10 @@ class WorkerLoad:
     busy: float  # fraction of wall time spent working rather than waiting
     late_ticks: int  # ticks serviced more than 5 ms after their deadline
     skipped_ticks: int
+    max_late: float = 0.0  # the latest tick of the last second, seconds after its deadline
+    # Seconds of the last second the worker was runnable but waiting for a CPU (the kernel's
+    # schedstat run delay): lateness the scheduler caused, not the worker's own work.
+    waited: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -245,6 +249,7 @@ class WorkerReady:
     """The worker's loop is running (sent once, first)."""
 
     pid: int
+    scheduling: str = "normal scheduling"  # or real-time, or why real-time was refused
 
 
 Event = (

@@ -23,8 +23,10 @@ from frontdesk.media import MediaError
 from frontdesk.media.engine import protocol as p
 from frontdesk.media.engine.channel import Channel, ChannelClosed
 from frontdesk.media.engine.conference import Conference
+from frontdesk.media.engine.realtime import go_realtime
 from frontdesk.media.engine.sources import AudioLibrary
 from frontdesk.media.engine.stream import Stream
+from frontdesk.media.engine.tick_timer import SlotTimer, slot_timer
 from frontdesk.media.ticker import SlotAssigner, Ticker
 
 log = logging.getLogger("frontdesk.media")
@@ -36,6 +38,8 @@ MAX_DRAIN = 32  # RTCP datagrams read from one socket per wake-up
 # batch of datagrams instead of waking the process for each one: at most 2,000 wake-ups a
 # second, for at most 0.5 ms more delay (about 0.2 ms of RFC 3550 jitter) on relayed packets.
 COALESCE = 0.0005
+# With the slot timer, the poll timeout is only a safety net in case the timer stops.
+TIMER_GRACE = 0.002
 _IN = select.EPOLLIN
 
 
@@ -55,6 +59,13 @@ class MediaWorker:
         self.ticker = Ticker(clock(), slots=SLOTS)
         self.epoll = select.epoll()
         self.epoll.register(channel.fileno(), _IN)
+        # The timerfd runs on the real monotonic clock: with an injected clock, poll timeouts.
+        step = self.ticker.period / SLOTS
+        self.timer: SlotTimer | None = None
+        if clock is time.monotonic:
+            self.timer = slot_timer(self.ticker.start + step, step)
+        if self.timer is not None:
+            self.epoll.register(self.timer.fileno(), _IN)
         self._watching_out = False
         self.running = True
         self.events: list[p.Event] = []
@@ -64,6 +75,8 @@ class MediaWorker:
         self.send_view = memoryview(self.send_buf)
         self.busy = 0.0
         self.late_ticks = 0
+        self.max_late = 0.0
+        self._sched_stat = _SchedStat()
         self._handlers: dict[type, Callable[[Any, list[int], float], None]] = {
             p.OpenStream: self._open, p.Configure: self._configure, p.Play: self._play,
             p.StopPlay: self._stop_play, p.Record: self._record, p.Bridge: self._bridge,
@@ -78,14 +91,19 @@ class MediaWorker:
         by_fd, buf, view = self.by_fd, self.recv_buf, self.recv_view
         events = self.events
         sleep = time.sleep
+        timer = self.timer
+        timer_fd = timer.fileno() if timer is not None else -1
+        grace = TIMER_GRACE if timer is not None else 0.0
         while self.running:
             now = clock()
-            ready = poll(max(0.0, ticker.next_deadline() - now))
+            ready = poll(max(0.0, ticker.next_deadline() - now) + grace)
             woke = now = clock()
             for fd, mask in ready:
                 stream = by_fd.get(fd)
                 if stream is not None:
                     stream.readable(buf, view, now, events)
+                elif fd == timer_fd:
+                    timer.clear()  # type: ignore[union-attr]
                 elif fd == channel_fd:
                     self._channel_ready(mask, now)
                 else:
@@ -102,8 +120,11 @@ class MediaWorker:
 
     def _service(self, tick: int, slot: int, deadline: float) -> None:
         now = self.clock()
-        if now - deadline > 0.005:
+        late = now - deadline
+        if late > 0.005:
             self.late_ticks += 1
+        if late > self.max_late:
+            self.max_late = late
         out, buf, view = self.events, self.send_buf, self.send_view
         streams = self.slots[slot]
         for stream in streams.values():
@@ -135,8 +156,9 @@ class MediaWorker:
     def _report_load(self, now: float) -> None:
         period = LOAD_TICKS * self.ticker.period
         load = p.WorkerLoad(len(self.streams), min(self.busy / period, 1.0), self.late_ticks,
-                            self.ticker.skipped)  # fmt: skip
-        self.busy = 0.0
+                            self.ticker.skipped, self.max_late,
+                            self._sched_stat.waited_since_last())  # fmt: skip
+        self.busy = self.max_late = 0.0
         self.events.append(load)
 
     def _channel_ready(self, mask: int, now: float) -> None:
@@ -302,12 +324,38 @@ class MediaWorker:
         self.running = False
 
 
-def worker_main(sock: socket.socket) -> None:
+class _SchedStat:
+    """The kernel's run delay of this thread: time spent runnable but not running
+    (/proc/thread-self/schedstat, second field, in ns; absent without CONFIG_SCHEDSTATS)."""
+
+    def __init__(self) -> None:
+        try:
+            self.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
+        except OSError:
+            self.fd = -1
+        self.last = self._read()
+
+    def _read(self) -> int:
+        if self.fd < 0:
+            return 0
+        try:
+            return int(os.pread(self.fd, 128, 0).split()[1])
+        except (OSError, IndexError, ValueError):
+            return 0
+
+    def waited_since_last(self) -> float:
+        now = self._read()
+        waited, self.last = now - self.last, now
+        return max(waited, 0) / 1e9
+
+
+def worker_main(sock: socket.socket, rt_priority: int = 0) -> None:
     """Entry point of the worker process (spawned, so nothing is inherited but the socket)."""
     logging.basicConfig(
         level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s"
     )
     _raise_fd_limit()
+    scheduling = go_realtime(rt_priority)
     channel = Channel(sock)
     worker = MediaWorker(channel)
     # The loop allocates little and keeps little: freezing what exists at start-up and
@@ -315,7 +363,7 @@ def worker_main(sock: socket.socket) -> None:
     gc.collect()
     gc.freeze()
     gc.set_threshold(50_000, 50, 100)
-    worker.events.append(p.WorkerReady(os.getpid()))
+    worker.events.append(p.WorkerReady(os.getpid(), scheduling))
     try:
         worker.run()
     finally:
