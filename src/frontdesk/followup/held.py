@@ -50,7 +50,9 @@ class HeldCallback:
 
 
 def hold(conn: Connection, now: float, task_id: int, place: HeldPlace) -> None:
-    """Writes (or rewrites, for the same engine contact) the place held for `task_id`."""
+    """Writes (or rewrites, for the same engine contact) the place held for `task_id`. A task
+    has one place: another still held for it is ended as replaced (a caller who rang again
+    and kept their place again, or booked a time), so a restart never calls them twice."""
     values = {
         "task_id": task_id,
         "queue": place.queue,
@@ -71,6 +73,27 @@ def hold(conn: Connection, now: float, task_id: int, place: HeldPlace) -> None:
         conn.execute(insert(table).values(contact_id=place.contact_id, **values))
     else:
         conn.execute(update(table).where(table.c.id == found.id).values(values))
+    conn.execute(
+        update(table)
+        .where(
+            table.c.task_id == task_id,
+            table.c.contact_id != place.contact_id,
+            table.c.ended_at.is_(None),
+        )
+        .values(ended_at=now, outcome="replaced")
+    )
+
+
+def move(conn: Connection, contact_id: str, to_contact_id: str) -> bool:
+    """The routing engine holds the place again under another contact id (its first id is
+    used up): the same row, attempts and time, so a restart holds it once. False: none held."""
+    table = held_callbacks
+    done = conn.execute(
+        update(table)
+        .where(table.c.contact_id == contact_id, table.c.ended_at.is_(None))
+        .values(contact_id=to_contact_id)
+    )
+    return bool(done.rowcount)
 
 
 def note_failed_attempt(conn: Connection, contact_id: str) -> int | None:

@@ -224,6 +224,12 @@ class FollowupStore:
         outcome = checks.text(outcome, "outcome", 200)
         return self._write(lambda conn, now: held.release(conn, now, contact_id, outcome))
 
+    def move_callback(self, contact_id: str, to_contact_id: str) -> bool:
+        """The routing engine holds the callback's place again under a new contact id (see
+        held.move); False when no place is held under `contact_id`."""
+        new_id = checks.text(to_contact_id, "callback's contact id", _ID)
+        return self._write(lambda conn, now: held.move(conn, contact_id, new_id))
+
     def held_callbacks(self) -> tuple[HeldCallback, ...]:
         """The places the routing engine must hold again after a restart, oldest first."""
         with self._engine.connect() as conn:

@@ -21,7 +21,9 @@ from frontdesk.acd.states import ContactState
 from frontdesk.flows import actions as a
 from frontdesk.followup.held import HeldCallback, HeldPlace
 from frontdesk.followup.model import Task, TaskStatus
+from frontdesk.telephony import rang_again
 from frontdesk.telephony.followups import restore_into
+from frontdesk.telephony.rang_again import Carried
 from frontdesk.telephony.services import FollowUps
 
 if TYPE_CHECKING:
@@ -45,6 +47,7 @@ class CentreCallbacks:
     # Callbacks whose task closed, to cancel as soon as the engine holds them: contact id ->
     # why. Only one being dialled waits here (a failed dial then cancels rather than retries).
     unwanted: dict[str, str]
+    carried: dict[str, Carried]  # call id -> the kept place that call took over (rang_again)
 
     def _apply(self, step: object) -> bool:
         raise NotImplementedError
@@ -104,6 +107,7 @@ class CentreCallbacks:
         (`callback.cancelled`). One being dialled right now is left to finish its dial (the
         agent is already calling); if that dial fails it is cancelled instead of retried."""
         ids = {str(task.id) for task in closed}
+        rang_again.tasks_closed(self.carried, ids)
         for contact_id, task_id in self.callbacks.items():
             if task_id in ids:
                 self.unwanted[contact_id] = why
@@ -174,4 +178,5 @@ class CentreCallbacks:
                                               str(data["agent_id"]))  # fmt: skip
         elif kind == "acd.closed" and data.get("outcome") in _CALLBACK_ENDS:
             self.callbacks.pop(contact_id, None)
-            followups.callback_closed(contact_id, str(data["outcome"]))
+            if not rang_again.is_carried(self.carried, contact_id):  # its row stays (rang_again)
+                followups.callback_closed(contact_id, str(data["outcome"]))

@@ -26,7 +26,7 @@ from frontdesk.flows import actions as a
 from frontdesk.sip.headers import NameAddr
 from frontdesk.sip.registrar import Registrar
 from frontdesk.sip.uri import SipUri
-from frontdesk.telephony import TelephonyError
+from frontdesk.telephony import TelephonyError, rang_again
 from frontdesk.telephony.agent_line import AgentLine, ForwardLine
 from frontdesk.telephony.call_media import Hangup
 from frontdesk.telephony.centre_callbacks import CentreCallbacks
@@ -34,6 +34,7 @@ from frontdesk.telephony.conversation import InboundCall, Mode
 from frontdesk.telephony.legs import Dialer
 from frontdesk.telephony.queue_wait import QueueWait
 from frontdesk.telephony.queues import queue_config
+from frontdesk.telephony.rang_again import Carried
 from frontdesk.telephony.services import Services
 from frontdesk.telephony.transfer_consult import Consults
 
@@ -51,6 +52,7 @@ class ContactCentre(CentreCallbacks):
         self.hangup = hangup
         self.engine = RoutingEngine(services.clock, random.Random())
         self.unwanted: dict[str, str] = {}  # callbacks to cancel once not dialling (-> why)
+        self.carried: dict[str, Carried] = {}  # call id -> kept place it took over (rang_again)
         self.reconfigure(services.company)
         self.live: dict[str, InboundCall] = {}  # every answered inbound call
         self.calls: dict[str, InboundCall] = {}  # by contact id (the inbound Call-ID)
@@ -207,10 +209,12 @@ class ContactCentre(CentreCallbacks):
         preferred = action.preferred_agent
         if preferred is not None and preferred not in self.engine.agents:
             preferred = None
+        kept = rang_again.kept_place_of(self, call.caller, queue.name)  # they rang again
         spec = ContactSpec(
             id=call.call_id, queue=queue.name, priority=max(action.priority, 0),
             language=action.language, account=str(account.get("id") or ""),
             caller=call.caller, preferred_agent=preferred,
+            entered_at=None if kept is None else kept.entered_at,
         )  # fmt: skip
         self.calls[call.call_id] = call
         call.queued(queue.name)
@@ -219,6 +223,8 @@ class ContactCentre(CentreCallbacks):
         # Started once the engine has the caller, so the first announcement can say their
         # position; not at all when the engine sent them on at once (voicemail, refused).
         if self.waits.get(call.call_id) is wait:
+            if kept is not None:
+                rang_again.take_over(self, call, kept)
             wait.start()
 
     def hand_over(self, call: InboundCall, action: a.Transfer | a.Forward) -> None:
@@ -259,6 +265,7 @@ class ContactCentre(CentreCallbacks):
         for (contact, _), line in list(self.lines.items()):
             if contact == call.call_id:
                 line.caller_gone()
+        rang_again.call_ended(self, call)
 
     # -- the engine's decisions ------------------------------------------------------------------
     def _apply(self, step: object) -> bool:

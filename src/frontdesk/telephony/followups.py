@@ -169,6 +169,11 @@ class TaskFollowUps:
         self._write(lambda: self.store.release_callback(contact_id, outcome),
                     f"the end of callback {contact_id} could not be stored")  # fmt: skip
 
+    def callback_moved(self, contact_id: str, to_contact_id: str) -> None:
+        """The engine holds the callback's place again under a new contact id."""
+        self._write(lambda: self.store.move_callback(contact_id, to_contact_id),
+                    f"the place of callback {contact_id} could not be moved")  # fmt: skip
+
     def reached(self, number: str, by: str) -> None:
         stored = self._write(lambda: self.store.caller_reached(number, by),
                              f"closing the tasks of {number} failed")  # fmt: skip
