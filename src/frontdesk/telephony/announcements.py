@@ -28,6 +28,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "voicemail_promise": "Please leave a message after the tone. We will call you back {when}.",
         "transfer_failed": "Sorry, that person cannot be reached just now.",
         "callback_whisper": "Callback. Dialling the customer now.",
+        "recording_now": "This call is now being recorded.",
     },
     "fr": {
         "position_1": "Vous êtes le prochain.",
@@ -46,6 +47,7 @@ _TEXT: dict[str, dict[str, str]] = {
         "voicemail_intro": "Laissez un message après le bip.",
         "voicemail_promise": "Laissez un message après le bip. Nous vous rappellerons {when}.",
         "transfer_failed": "Désolé, cette personne n'est pas joignable pour le moment.",
+        "recording_now": "Cet appel est maintenant enregistré.",
     },
 }
 _KEY_NAMES = {

@@ -9,7 +9,8 @@ The company's policy decides what may be done (docs/calls.md, "Recording on dema
 
 The recording is the caller's stream (the caller left, what the caller hears — the agent — on
 the right); paused stretches are left out of the file and listed in its `call.recording` event.
-Every change is logged with the agent who made it.
+Every change is logged with the agent who made it. A recording started on demand tells the
+caller (and the agent) that the call is now recorded (recording_notice.py).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from typing import TYPE_CHECKING
 
 from frontdesk.config.company import RecordingPolicy
 from frontdesk.telephony import TelephonyError
+from frontdesk.telephony.recording_notice import say_recording_notice
 
 if TYPE_CHECKING:
     from frontdesk.telephony.contact_centre import ContactCentre
@@ -85,6 +87,8 @@ def control_recording(centre: ContactCentre, agent_id: str, action: RecordingAct
     s = centre.services
     s.log.append(s.clock.wall(), f"call.recording_{_PAST[action]}", call.call_id,
                  agent=agent_id, policy=str(policy))  # fmt: skip
+    if action is RecordingAction.START and line is not None:
+        say_recording_notice(line, call)  # the caller is told (recording_notice.py)
     return str(recording_state(call))
 
 
