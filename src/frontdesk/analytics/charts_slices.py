@@ -14,7 +14,6 @@ from sqlalchemy import Engine
 
 from frontdesk.analytics.charts_style import (
     COLOURS,
-    SL_SHORT,
     ChartOptions,
     largest,
     number,
@@ -26,6 +25,7 @@ from frontdesk.analytics.charts_style import (
     value_labels,
 )
 from frontdesk.analytics.reports import Report, ReportRequest
+from frontdesk.analytics.sl_labels import SL_SHORT
 from frontdesk.analytics.slices import TIME_DIMENSIONS
 
 # -- summary: the customer-segment comparison -------------------------------------------

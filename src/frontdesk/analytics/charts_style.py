@@ -26,6 +26,7 @@ from matplotlib.ticker import PercentFormatter
 
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.reports import Report
+from frontdesk.analytics.sl_labels import SL_SHORT
 from frontdesk.planning.metrics import Model
 
 FORMATS = ("svg", "png")
@@ -46,13 +47,6 @@ STYLE: dict[str, Any] = {
     "legend.frameon": False,
     "svg.fonttype": "none",
     "svg.hashsalt": "frontdesk",  # the same chart gives the same bytes
-}
-SL_SHORT = {
-    "answered_within_t_over_offered": "answered ≤ T / offered",
-    "answered_within_t_over_answered": "answered ≤ T / answered",
-    "answered_within_t_over_answered_plus_abandoned": "answered ≤ T / (answered + abandoned)",
-    "answered_and_abandoned_within_t_over_offered": "(answered + abandoned) ≤ T / offered",
-    "answered_within_t_over_offered_minus_short_abandons": "answered ≤ T / (offered − short ab.)",
 }
 
 

@@ -24,13 +24,6 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from frontdesk.accounts.model import Principal
-from frontdesk.analytics.charts import render
-from frontdesk.analytics.charts_planning import (
-    cost_chart,
-    forecast_chart,
-    history_chart,
-    staffing_chart,
-)
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError
 from frontdesk.api.routes.planning_forecast import ForecastQuery, forecast_for
@@ -155,6 +148,11 @@ def staffing_svg(
 ) -> Response:  # fmt: skip
     found = _staffing(model, calls_per_hour, aht_s, patience_s, target_sl, target_s, definition,
                       shrinkage, max_occupancy)  # fmt: skip
+    from frontdesk.analytics.charts_planning import (
+        staffing_chart,
+    )  # matplotlib: imported with the first chart
+    from frontdesk.analytics.charts_style import render
+
     with DRAWING:
         body = render(staffing_chart(*found), "svg")
     return svg_response(body, "staffing")
@@ -205,6 +203,11 @@ def cost_svg(
 ) -> Response:  # fmt: skip
     found = _cost(model, calls_per_hour, aht_s, patience_s, agent_cost_per_hour, lost_call_cost,
                   wait_cost_per_hour, shrinkage, spread)  # fmt: skip
+    from frontdesk.analytics.charts_planning import (
+        cost_chart,
+    )  # matplotlib: imported with the first chart
+    from frontdesk.analytics.charts_style import render
+
     with DRAWING:
         body = render(cost_chart(*found), "svg")
     return svg_response(body, "cost")
@@ -228,6 +231,11 @@ def history_svg(
     who: Principal = Depends(supervisor), context: AppContext = Depends(ctx),
 ) -> Response:  # fmt: skip
     found = history_rows(context, who, query)
+    from frontdesk.analytics.charts_planning import (
+        history_chart,
+    )  # matplotlib: imported with the first chart
+    from frontdesk.analytics.charts_style import render
+
     with DRAWING:
         body = render(history_chart(found.rows, query.interval, found.target), "svg")
     return svg_response(body, "history")
@@ -252,6 +260,11 @@ def forecast_svg(
     who: Principal = Depends(supervisor), context: AppContext = Depends(ctx),
 ) -> Response:  # fmt: skip
     found, _ = forecast_for(context, who, query)
+    from frontdesk.analytics.charts_planning import (
+        forecast_chart,
+    )  # matplotlib: imported with the first chart
+    from frontdesk.analytics.charts_style import render
+
     with DRAWING:
         body = render(forecast_chart(found), "svg")
     return svg_response(body, "forecast")

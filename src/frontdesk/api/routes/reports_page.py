@@ -15,8 +15,8 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontdesk.accounts.model import Principal, Role
-from frontdesk.analytics.charts_style import SL_SHORT
 from frontdesk.analytics.reports import KINDS
+from frontdesk.analytics.sl_labels import SL_SHORT
 from frontdesk.analytics.slices import RECORD_DIMENSIONS
 from frontdesk.api.context import AppContext
 from frontdesk.api.routes.session import home_of

@@ -16,7 +16,6 @@ from fastapi import APIRouter, Depends, Query
 from fastapi.responses import Response
 
 from frontdesk.accounts.model import Principal
-from frontdesk.analytics.charts import ChartOptions, render, report_chart
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.routes.records_reports import Kind, ReportQuery
 from frontdesk.api.security import principal
@@ -46,6 +45,9 @@ def report_chart_svg(
     who: Principal = Depends(principal),
     context: AppContext = Depends(ctx),
 ) -> Response:
+    # matplotlib is imported with the first chart, not at server start (a third of a second)
+    from frontdesk.analytics.charts import ChartOptions, render, report_chart
+
     request, found = q.checked(context, who, kind)
     with DRAWING:
         figure = report_chart(context.event_log.engine, request, found, ChartOptions(target_sl))
