@@ -74,10 +74,10 @@ def test_the_caller_and_the_agent_hear_the_notice_once_recording_has_started(
 
     asyncio.run(scenario())
     rig.close()
-    kinds = [k for k, _, _ in rig.log.events if k.startswith("call.recording")]
-    assert kinds == ["call.recording_started", "call.recording_notice",
+    kinds = [k for k, _, _ in rig.log.events if k.startswith(("call.recording", "call.consent"))]
+    assert kinds == ["call.recording_started", "call.consent_notice",
                      "call.recording_paused", "call.recording_resumed"]  # fmt: skip
-    [(_, notice)] = rig.log.of("call.recording_notice")
+    [(_, notice)] = rig.log.of("call.consent_notice")
     assert notice["said"] == NOW_RECORDED and notice["heard_by"] == ["caller", "agent"]
 
 
@@ -100,7 +100,7 @@ def test_a_held_caller_hears_the_notice_then_their_music_and_the_agent_nothing(
 
     asyncio.run(scenario())
     rig.close()
-    [(_, logged)] = rig.log.of("call.recording_notice")
+    [(_, logged)] = rig.log.of("call.consent_notice")
     assert logged["heard_by"] == ["caller"]
 
 
@@ -121,4 +121,4 @@ def test_under_a_policy_the_agent_cannot_start_one_and_nothing_is_said(
 
     asyncio.run(scenario())
     rig.close()
-    assert rig.log.of("call.recording_notice") == []
+    assert rig.log.of("call.consent_notice") == []

@@ -45,7 +45,7 @@ def say_recording_notice(line: AgentLine, call: InboundCall) -> None:
     if not held and line.speaker is not None:
         line.speaker.say([(text, voice)])
         heard_by.append("agent")
-    s.log.append(s.clock.wall(), "call.recording_notice", call.call_id, agent=line.agent,
+    s.log.append(s.clock.wall(), "call.consent_notice", call.call_id, agent=line.agent,
                  said=text, voice=voice, heard_by=heard_by)  # fmt: skip
 
 
