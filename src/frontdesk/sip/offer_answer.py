@@ -6,6 +6,10 @@ every other stream with port 0. `make_offer` writes our own offer, `read_answer`
 peer's answer against it, and `reoffer` / `hold_direction` build re-offers for hold and resume
 (§8, §8.4).
 
+RTP and RTCP on one port (RFC 5761) is offered by default, with `a=rtcp` (RFC 3605) naming the
+separate port (RTP + 1) to use if the answerer declines; an answer accepts it only when the
+offer asked for it (RFC 8035). The media engine binds both ports either way.
+
 An answer is built on every incoming call, so the answer's attribute lines are cached per
 (codecs, ptime, direction) and the session is assembled directly rather than through
 `dataclasses.replace`.
@@ -72,9 +76,12 @@ def make_offer(
     ptime: int | None = DEFAULT_PTIME_MS,
     *,
     username: str = "frontdesk",
-    rtcp_mux: bool = False,
+    rtcp_mux: bool = True,
 ) -> SessionDescription:
-    """An offer with one audio stream listing `codecs` in our order of preference."""
+    """An offer with one audio stream listing `codecs` in our order of preference.
+
+    With `rtcp_mux`, the stream offers RTP and RTCP on one port (RFC 5761 §5.1.1) and says
+    with `a=rtcp` where RTCP goes if the answer does not accept that (RFC 3605)."""
     unnumbered = [str(c) for c in codecs if c.payload_type is None]
     if unnumbered or not any(not c.is_auxiliary for c in codecs):
         raise SdpError(
@@ -84,6 +91,8 @@ def make_offer(
         )
     formats = tuple(str(c.payload_type) for c in codecs)
     attributes = _audio_attributes(codecs, ptime, _direction(direction), rtcp_mux)
+    if rtcp_mux and local_port:
+        attributes = (("rtcp", str(local_port + 1)), *attributes)
     media = MediaDescription("audio", local_port, "RTP/AVP", formats, attributes=attributes)
     return _own_session(username, session_id, session_version, local_address, (media,))
 
@@ -99,9 +108,12 @@ def negotiate_answer(
     username: str = "frontdesk",
     direction: Direction | str = Direction.SENDRECV,
     protos: Sequence[str] = ACCEPTED_PROTOS,
-    rtcp_mux: bool = False,
+    rtcp_mux: bool = True,
 ) -> tuple[SessionDescription, NegotiatedMedia]:
     """Answer an offer: accept the first usable audio stream, reject every other one.
+
+    With `rtcp_mux`, an offer's `a=rtcp-mux` is accepted (RFC 5761 §5.1.1); without one in the
+    offer the answer never carries it (RFC 8035).
 
     Raises SdpError(488) when no audio stream can be accepted, saying why for each.
     """
