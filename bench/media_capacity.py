@@ -156,9 +156,15 @@ class _Receiver:
                 return
 
 
-def far_end(conn: Any, index: int, procs: int) -> None:
-    """One far-end process: FAR_SOCKETS sockets, the legs whose socket index is its own."""
+def far_end(conn: Any, index: int, procs: int, rt_priority: int = 0) -> None:
+    """One far-end process: FAR_SOCKETS sockets, the legs whose socket index is its own.
+
+    With `rt_priority`, it runs under SCHED_FIFO one step below the server, so that neither
+    the other work on the machine nor the normal scheduler starves the instrument, while the
+    server under test still preempts it."""
     gc.disable()
+    if rt_priority > 1:
+        os.sched_setscheduler(0, os.SCHED_FIFO, os.sched_param(rt_priority - 1))
     libc = _libc()
     socks = []
     for _ in range(FAR_SOCKETS):
@@ -377,14 +383,17 @@ def cpu_of(pids: list[int]) -> float:
     return total
 
 
-async def measure(setup: Any, pids: Any, warmup: float, seconds: float) -> dict[str, Any]:
+async def measure(
+    setup: Any, pids: Any, warmup: float, seconds: float, rt_priority: int = 0
+) -> dict[str, Any]:
     """Start the far ends, let `setup(far_ports)` prepare the server and return the legs,
     then measure loss, jitter and the CPU of `pids()` (the server) while the far ends run."""
     ctx = multiprocessing.get_context("spawn")
     links, procs = [], []
     for index in range(FAR_PROCS):
         ours, theirs = ctx.Pipe()
-        proc = ctx.Process(target=far_end, args=(theirs, index, FAR_PROCS), daemon=True)
+        proc = ctx.Process(target=far_end, args=(theirs, index, FAR_PROCS, rt_priority),
+                           daemon=True)  # fmt: skip
         proc.start()
         links.append(ours)
         procs.append(proc)
@@ -499,7 +508,7 @@ async def engine_ladder(
                 return legs
 
             late_before = late_ticks()
-            summary = await measure(setup, pids, warmup, seconds)
+            summary = await measure(setup, pids, warmup, seconds, rt_priority)
             summary["late_ticks"] = late_ticks() - late_before
             for stream in names:
                 engine.close_stream(stream)
@@ -641,7 +650,7 @@ async def rtpengine_ladder(
                     legs.append(Leg(("127.0.0.1", _sdp_port(offer["sdp"])), sb))
                 return legs
 
-            summary = await measure(setup, lambda: [daemon.pid], warmup, seconds)
+            summary = await measure(setup, lambda: [daemon.pid], warmup, seconds, rt_priority)
             for call_id in calls:
                 ng(command="delete", **{"call-id": call_id, "from-tag": "a"})
             step = make_step(2 * len(calls), summary, seconds)
@@ -823,7 +832,8 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=10.0, help="measured seconds a step")
     parser.add_argument("--no-rtpengine", action="store_true", help="skip the C reference")
     parser.add_argument("--rt", type=int, default=0, metavar="PRIORITY",
-                        help="both servers under SCHED_FIFO at this priority (0: off)")  # fmt: skip
+                        help="both servers under SCHED_FIFO at this priority, the far ends "
+                             "one below (0: off)")  # fmt: skip
     parser.add_argument("--per-packet", action="store_true",
                         help="only the worker's CPU per relayed and per played packet")  # fmt: skip
     args = parser.parse_args()

@@ -38,6 +38,8 @@ MAX_DRAIN = 32  # RTCP datagrams read from one socket per wake-up
 # batch of datagrams instead of waking the process for each one: at most 2,000 wake-ups a
 # second, for at most 0.5 ms more delay (about 0.2 ms of RFC 3550 jitter) on relayed packets.
 COALESCE = 0.0005
+# Ready sockets handled between two looks at the clock (about 0.3 ms of relaying).
+CHUNK = 32
 # With the slot timer, the poll timeout is only a safety net in case the timer stops.
 TIMER_GRACE = 0.002
 _IN = select.EPOLLIN
@@ -98,18 +100,24 @@ class MediaWorker:
             now = clock()
             ready = poll(max(0.0, ticker.next_deadline() - now) + grace)
             woke = now = clock()
-            for fd, mask in ready:
-                stream = by_fd.get(fd)
-                if stream is not None:
-                    stream.readable(buf, view, now, events)
-                elif fd == timer_fd:
-                    timer.clear()  # type: ignore[union-attr]
-                elif fd == channel_fd:
-                    self._channel_ready(mask, now)
-                else:
-                    self._rtcp_ready(fd, now)
-            for due in ticker.due(clock()):
-                self._service(due.tick, due.slot, due.deadline)
+            for start in range(0, len(ready), CHUNK):
+                if start:
+                    # A big batch (a burst from the far ends) must not hold up a slot that
+                    # fell due while it was being read: at most one chunk of work delays it.
+                    now = clock()
+                    if now >= ticker.next_deadline():
+                        self._service_due(now)
+                for fd, mask in ready[start : start + CHUNK]:
+                    stream = by_fd.get(fd)
+                    if stream is not None:
+                        stream.readable(buf, view, now, events)
+                    elif fd == timer_fd:
+                        timer.clear()  # type: ignore[union-attr]
+                    elif fd == channel_fd:
+                        self._channel_ready(mask, now)
+                    else:
+                        self._rtcp_ready(fd, now)
+            self._service_due(clock())
             if events:
                 self._send_events()
             done = clock()
@@ -117,6 +125,10 @@ class MediaWorker:
             rest = min(woke + COALESCE, ticker.next_deadline()) - done
             if rest > 0:
                 sleep(rest)
+
+    def _service_due(self, now: float) -> None:
+        for due in self.ticker.due(now):
+            self._service(due.tick, due.slot, due.deadline)
 
     def _service(self, tick: int, slot: int, deadline: float) -> None:
         now = self.clock()
