@@ -31,6 +31,7 @@ from frontdesk.crm.demo import load_demo
 from frontdesk.crm.directory import CallerDirectory
 from frontdesk.crm.numbers import region_of
 from frontdesk.crm.store import CrmStore
+from frontdesk.flows.fixed_prompts import fixed_prompts
 from frontdesk.followup.store import FollowupStore
 from frontdesk.loopwatch import LoopWatch
 from frontdesk.media.engine import Event, MediaEngine
@@ -128,6 +129,7 @@ class Server:
         self.bound: list[tuple[str, int]] = []
         self.web: WebSide | None = None
         self.http_bound: tuple[str, int] | None = None
+        self._warming: asyncio.Task[None] | None = None
 
     async def start(self) -> None:
         await self.engine.start()
@@ -190,6 +192,7 @@ class Server:
             print(f"frontdesk: web app on http://{web_host}:{web_port}/"
                   + (f" (demo users alice, supervisor, admin; password {demo})" if demo else ""),
                   file=sys.stderr, flush=True)  # fmt: skip
+        self._warm_prompts()
         flusher = asyncio.create_task(self._flush_forever())
         ticker = asyncio.create_task(self._tick_forever())
         self.loop_watch.start()
@@ -241,12 +244,21 @@ class Server:
             company = outcome.setup.company
             self.switchboard.company = self.auth.company = self.dialer.company = company
             self.services.flows = outcome.setup.flows
+            self._warm_prompts()
             self.centre.reconfigure(company)
             self.webhooks.reconfigure(company)
             self.directory.reconfigure(company.crm.http)
             log.info("company file reloaded: %s", ", ".join(str(c) for c in outcome.changed))
             self.event_log.append(self.clock.wall(), "config.reloaded", None,
                                   files=[str(c) for c in outcome.changed])  # fmt: skip
+
+    def _warm_prompts(self) -> None:
+        """The flows' fixed sentences are synthesised now, in the background, not at a call."""
+        prompts = self.services.prompts
+        flows = self.services.flows.flows.values()
+        says = [say for flow in flows for say in fixed_prompts(flow)]
+        texts = [(say.text, prompts.voice_for(say.voice, say.language)) for say in says]
+        self._warming = asyncio.get_running_loop().create_task(prompts.warm(texts))
 
     async def _flush_forever(self) -> None:
         loop = asyncio.get_running_loop()
@@ -276,6 +288,7 @@ class Server:
         self.webhooks.after_flush()
         await self.webhooks.stop()
         await self.directory.aclose()
+        self.services.prompts.close()
 
 
 def run_server(args: argparse.Namespace) -> int:

@@ -68,3 +68,8 @@ class TtsCache:
 
     def load(self, text: str) -> NDArray[np.int16]:
         return load_8k_mono(self.prepare(text))
+
+
+def prepare_prompt(directory: Path, voice: str, text: str) -> Path:
+    """`TtsCache(directory, voice).prepare(text)` as a plain function, for a process pool."""
+    return TtsCache(directory, voice=voice).prepare(text)
