@@ -18,8 +18,8 @@ from pathlib import Path
 import httpx
 import pytest
 from agent_phone import recording_agent, what_the_agent_heard
-from browser import chromium, meter, write_loud_tone
-from conftest import ServerProcess, start_web_centre
+from browser import chromium, meter, sign_in, write_loud_tone
+from conftest import WEB_PASSWORD, ServerProcess, start_web_centre
 from playwright.sync_api import Frame, Page
 from test_web_desk import tone_level
 
@@ -150,6 +150,20 @@ def test_a_visitor_calls_from_the_shop_page_then_books_a_callback(
     requested = centre.wait_for_events("acd.callback_requested", 1, timeout=5)
     assert requested[0].call_id.startswith("widget-callback:")
     assert requested[0].data["number"] == "+442079460555"
+
+    # The visitor rings back about it and is helped, so alice cancels the callback on her desk:
+    # the task closes and the routing engine no longer owes the call.
+    with chromium() as browser:
+        desk = sign_in(browser, app, "alice", WEB_PASSWORD)
+        desk.goto(f"{app}/desk")
+        desk.wait_for_selector("#callbacks .task-cancel", timeout=10000)
+        desk.once("dialog", lambda dialog: dialog.accept("Helped on another call"))
+        desk.click("#callbacks .task-cancel")
+        desk.wait_for_selector("#callbacks li.muted", timeout=10000)
+    assert not FollowupStore(open_engine(centre.data_dir), SystemClock()).open_tasks()
+    [cancelled] = centre.wait_for_events("callback.cancelled", 1, timeout=5)
+    assert cancelled.call_id == requested[0].call_id
+    assert "alice" in str(cancelled.data) and "Helped on another call" in str(cancelled.data)
 
     # A burst from the same address: the hourly limit (3 here) refuses the rest with 429.
     answers = [httpx.post(f"{app}/api/widget/shop/callback", headers={"Origin": app},

@@ -107,13 +107,29 @@ async function loadDesk() {
 }
 
 function renderLists(desk) {
-  const item = (label, sub, number) => el("li", {}, el("span", {}, el("strong", {}, label), " ", el("span", { class: "muted" }, sub)),
-    el("button", { type: "button", class: "dial", "data-number": number, onclick: () => dial(number) }, "Call"));
+  const item = (label, sub, number, task) => el("li", {}, el("span", {}, el("strong", {}, label), " ", el("span", { class: "muted" }, sub)),
+    el("span", { class: "actions" },
+      el("button", { type: "button", class: "dial", "data-number": number, onclick: () => dial(number) }, "Call"),
+      task && el("button", { type: "button", class: "task-done", "aria-label": `Done: ${label}`, onclick: () => closeTask(task, "done") }, "Done"),
+      task && el("button", { type: "button", class: "task-cancel", "aria-label": `Cancel: ${label}`, onclick: () => closeTask(task, "cancel") }, "Cancel")));
   const cbs = [...desk.next_actions.map((a) => item(a.name || a.number, `you promised ${new Date(a.next_action_at * 1000).toLocaleString()}`, a.number)),
-    ...desk.callbacks.map((t) => item(t.caller, `${t.kind} · due ${new Date(t.due_at * 1000).toLocaleTimeString()}`, t.caller))];
+    ...desk.callbacks.map((t) => item(t.caller, `${t.kind} · due ${new Date(t.due_at * 1000).toLocaleTimeString()}`, t.caller, t.id))];
   $("callbacks").replaceChildren(...(cbs.length ? cbs : [el("li", { class: "muted" }, "None")]));
-  const missed = desk.missed.map((m) => item(m.caller, `${m.unanswered_calls} call(s) · ${new Date(m.updated_at * 1000).toLocaleTimeString()}`, m.caller));
+  const missed = desk.missed.map((m) => item(m.caller, `${m.unanswered_calls} call(s) · ${new Date(m.updated_at * 1000).toLocaleTimeString()}`, m.caller, m.id));
   $("missed").replaceChildren(...(missed.length ? missed : [el("li", { class: "muted" }, "None")]));
+}
+
+// Closing a task by hand also takes its callback out of the queue (the team no longer owes the
+// call); cancelling asks why, for the event log and the supervisor.
+async function closeTask(id, how) {
+  let body = { note: "" };
+  if (how === "cancel") {
+    const reason = window.prompt("Why is this callback no longer needed?");
+    if (!reason || !reason.trim()) return;
+    body = { reason: reason.trim() };
+  }
+  try { await api("POST", `/api/desk/tasks/${id}/${how}`, body); toast(how === "done" ? "Marked done" : "Cancelled"); await loadDesk(); }
+  catch (e) { toast(e.message, "error"); }
 }
 
 async function dial(number) {
