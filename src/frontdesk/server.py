@@ -72,6 +72,7 @@ class ServerOptions:
     config_path: Path | None = None  # watched for changes (hot reload); None: the demo
     http_host: str = "127.0.0.1"
     demo_password: str | None = None  # the demo's users get this password
+    tts_cache: Path | None = None  # where spoken prompts are kept; None: DATA_DIR/tts
 
     @property
     def company(self) -> Company:
@@ -103,9 +104,10 @@ class Server:
         )
         self.directory = CallerDirectory(self.crm)
         self.directory.reconfigure(company.crm.http)
+        prompts = PromptBook(options.tts_cache or options.data_dir / "tts")
         self.services = Services(
             company=company, flows=options.setup.flows, ua=self.ua,
-            media=self.call_media, prompts=PromptBook(options.data_dir / "tts"),
+            media=self.call_media, prompts=prompts,
             clock=self.clock, log=self.event_log, directory=self.directory,
         )  # fmt: skip
         self.dialer = Dialer(company, self.ua, self.call_media, options.sip_hosts[0],
@@ -343,6 +345,9 @@ def with_media_options(options: ServerOptions, args: argparse.Namespace) -> Serv
                 f"frontdesk: --rtp-ports '{ports}' must be FIRST-LAST within 1024-65535"
             )
         options.rtp_ports = (int(first), int(last))
+    # Several servers may share one cache (files are content-addressed and written atomically).
+    if tts := os.environ.get("FRONTDESK_TTS_CACHE"):
+        options.tts_cache = Path(tts)
     return options
 
 
