@@ -77,6 +77,11 @@ class ServerProcess:
         return self.log_path.read_text()
 
     @property
+    def tts_dir(self) -> Path:
+        """Where the server keeps its spoken prompts (a run of the suite may share one)."""
+        return Path(os.environ.get("FRONTDESK_TTS_CACHE") or self.data_dir / "tts")
+
+    @property
     def http_url(self) -> str:
         """The web app's base URL (the server picks a free port)."""
         deadline = time.monotonic() + 10

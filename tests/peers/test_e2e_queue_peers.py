@@ -312,7 +312,7 @@ def recording_of(centre: Centre, call_id: str) -> np.ndarray:
 
 def prompt_audio(centre: Centre, text: str, voice: str) -> np.ndarray:
     """The prompt Frontdesk made for `text` (it must exist: proof the sentence was made)."""
-    path = TtsCache(centre.server.data_dir / "tts", voice=voice).path_for(text)
+    path = TtsCache(centre.server.tts_dir, voice=voice).path_for(text)
     assert path.exists(), f"no prompt was made for {text!r}"
     return load_8k_mono(path).astype(np.float64) / 32768.0
 

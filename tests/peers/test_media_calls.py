@@ -74,7 +74,7 @@ def _greeting(server: ServerProcess) -> np.ndarray:
     """The first prompt of every call to the demo line: the recording notice."""
     text = load_demo_company().recording_notice
     assert text
-    path = TtsCache(server.data_dir / "tts", voice="en-gb").path_for(text)
+    path = TtsCache(server.tts_dir, voice="en-gb").path_for(text)
     return load_8k_mono(path).astype(np.float64) / 32768.0
 
 
