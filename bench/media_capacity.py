@@ -373,6 +373,8 @@ class Step:
     far_cpu_pct: float
     offered: float  # packets the far ends really sent in the window, over 50/s per stream
     cpu_per_stream: float  # % of a core per stream really carried (robust to a busy machine)
+    rfc3550_p99_ms: float | None = None  # RFC 3550 jitter of every stream (not the headline)
+    steal_pct: float = 0.0  # of the machine, taken by the hypervisor in the window
 
     @property
     def clean(self) -> bool:
@@ -386,7 +388,7 @@ def make_step(streams: int, summary: dict[str, Any], seconds: float) -> Step:
     per_stream = 100 * summary["server_core_share"] / carried if carried else float("nan")
     return Step(streams, summary["loss"], summary["p99_jitter_ms"], summary["cpu_pct"],
                 summary["far_cpu_pct"], summary["expected"] / (streams * 50 * seconds),
-                per_stream)  # fmt: skip
+                per_stream, summary["p99_rfc3550_jitter_ms"], summary["steal_pct"])  # fmt: skip
 
 
 def cpu_of(pids: list[int]) -> float:
@@ -825,7 +827,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     last = ours[-1] if ours else None
     return {
         "streams": top.streams if top else 0,
-        "p99_jitter_ms": _round(top.p99_jitter_ms if top else None, 3),
+        "p99_jitter_ms": _round(top.p99_jitter_ms if top else None, 3),  # what the server added
+        "p99_rfc3550_jitter_ms": _round(top.rfc3550_p99_ms if top else None, 3),
         "loss": top.loss if top else None,
         "cpu_pct": _round(top.cpu_pct if top else None, 1),
         "cpu_per_stream_pct_of_core": _round(top.cpu_pct * cores / top.streams, 4) if top else None,
@@ -834,7 +837,10 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         # Measured on what was really carried, so a busy machine biases it less.
         "cpu_per_carried_stream_pct_of_core": _round(last.cpu_per_stream if last else None, 4),
         "load_average": os.getloadavg()[0],
+        "steal_pct_max": max((s.steal_pct for s in [*ours, *(theirs or [])]), default=None),
+        "rt_priority": args.rt,
         "rtpengine_streams": ref.streams if ref else None,
+        "rtpengine_p99_jitter_ms": _round(ref.p99_jitter_ms if ref else None, 3),
         "rtpengine_cpu_pct": _round(ref.cpu_pct if ref else None, 1),
         "rtpengine_cpu_per_stream_pct_of_core": _round(ref.cpu_pct * cores / ref.streams, 4)
         if ref

@@ -2,7 +2,10 @@
 
 from __future__ import annotations
 
+import asyncio
+import logging
 import os
+import random
 import select
 import struct
 import subprocess
@@ -10,8 +13,10 @@ import sys
 import time
 
 import pytest
+from engine_harness import FarEnd, until
 
 from frontdesk.media import MediaError
+from frontdesk.media.engine import Configure, MediaEngine
 from frontdesk.media.engine.realtime import ENV, go_realtime, priority_from_env
 from frontdesk.media.engine.tick_timer import slot_timer
 
@@ -75,3 +80,31 @@ def test_a_worker_process_can_go_real_time() -> None:
         pytest.skip(f"this machine does not allow SCHED_FIFO: {said}")
     assert said == "real-time scheduling (SCHED_FIFO, priority 3)"
     assert state == f"{os.SCHED_FIFO} 3"
+
+
+def test_the_engine_logs_a_refused_priority_and_its_worker_still_runs(
+    caplog: pytest.LogCaptureFixture,
+) -> None:
+    async def main() -> None:
+        base = random.randrange(40000, 58000, 2)
+        # 100 is beyond SCHED_FIFO's range: the kernel refuses it even for root.
+        engine = MediaEngine(lambda event: None, workers=1, ports=(base, base + 40),
+                             rt_priority=100)  # fmt: skip
+        await engine.start()
+        try:
+            phone = FarEnd()
+            port = engine.open_stream("s")
+            engine.configure(Configure("s", phone.address, "PCMU", 0, None))
+            engine.play("s", tone="ringback:gb", loop=True)
+            phone.send(port, 0, 1, 0, 9, bytes(160))  # latch, then it plays to us
+            await until(lambda: phone.count() >= 10)
+        finally:
+            await engine.stop()
+            while FarEnd.opened:
+                FarEnd.opened.pop().close()
+
+    with caplog.at_level(logging.INFO, logger="frontdesk.media"):
+        asyncio.run(main())
+    refused = [r for r in caplog.records if "runs with normal scheduling" in r.getMessage()]
+    assert len(refused) == 1 and refused[0].levelno == logging.WARNING
+    assert "SCHED_FIFO, priority 100) was refused" in refused[0].getMessage()
