@@ -18,7 +18,8 @@ subscribers and sipp run at nice 10: they stand in for 200 browsers and the phon
 real contact centre are other machines, and without it they take the cores from the server
 (and from the REST client timing it) in bursts: each event wakes 200 sockets at once. The
 server, its media workers and the REST client keep normal priority. `rest_p99_ms_by_5s` shows
-whether the tail grows over the run. The last line printed is one JSON object.
+whether the tail grows over the run, and `steal_pct_by_5s` how much of the machine the
+hypervisor took in the same windows. The last line printed is one JSON object.
 
 Usage: python bench/web.py [--quick] [--subscribers N] [--rps R] [--cps C] [--seconds S]
 """
@@ -40,6 +41,7 @@ from pathlib import Path
 from typing import Any
 
 import numpy as np
+import psutil
 import websockets
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -182,6 +184,19 @@ async def rest_load(base: str, token: str, rps: float, seconds: float
     return latencies
 
 
+async def steal_by_window(seconds: float, window: float = 5.0) -> list[float]:
+    """The hypervisor's steal (% of the machine) in each window: on a shared VM it, not the
+    server, is often what a latency tail follows, and no process's own figures show it."""
+    shares = []
+    for _ in range(int(seconds / window)):
+        before = psutil.cpu_times()
+        await asyncio.sleep(window)
+        after = psutil.cpu_times()
+        spent = {k: getattr(after, k) - getattr(before, k) for k in before._fields}
+        shares.append(round(100 * spent.get("steal", 0.0) / (sum(spent.values()) or 1.0), 1))
+    return shares
+
+
 def pct(values: list[float], q: float) -> float:
     return float(np.percentile(np.asarray(values) * 1000, q)) if values else float("nan")
 
@@ -200,7 +215,9 @@ async def run(args: argparse.Namespace, base: str, sip_port: int, token: str,
     calls = start_calls(sip_port, args.cps, args.seconds, folder)
     started = time.monotonic()
     await asyncio.sleep(args.seconds / 2)
+    steal = asyncio.create_task(steal_by_window(args.seconds / 2))
     rest = await rest_load(base, token, args.rps, args.seconds / 2)
+    steal_pct_by_5s = await steal
     await asyncio.sleep(max(args.seconds - (time.monotonic() - started), 0) + 3.0)
     stop.set()
     subs.join(60)
@@ -226,6 +243,7 @@ async def run(args: argparse.Namespace, base: str, sip_port: int, token: str,
             round(pct([t for _, t, at in rest if w <= at < w + 5], 99), 1)
             for w in range(0, int(args.seconds / 2), 5)
         ],
+        "steal_pct_by_5s": steal_pct_by_5s,
         "calls_per_s": args.cps,
     }
 
