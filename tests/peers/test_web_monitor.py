@@ -89,3 +89,36 @@ def test_supervisor_listens_then_barges_and_both_parties_hear_them(
     assert tone_level(barging, SUPERVISOR_HZ) > 0.2  # barge: the caller hears the supervisor
     agent_heard = what_the_agent_heard(agent_phone)
     assert tone_level(agent_heard[-8000 * 12 :], SUPERVISOR_HZ) > 0.02  # and so does the agent
+
+
+def test_a_call_with_no_agent_on_the_line_cannot_be_joined(
+    web_centre: ServerProcess, tmp_path: Path
+) -> None:
+    # No agent is signed in: the caller stays in the menu or the queue, with nobody to hear.
+    caller = talking_caller(web_centre, tmp_path, DEMO_CALLERS["known_caller"], 20000)
+    try:
+        [answered] = web_centre.wait_for_events("call.answered", 1, timeout=30)
+        call_id = str(answered.call_id)
+        with chromium() as browser:
+            page = sign_in(browser, web_centre.http_url, "sue", WEB_PASSWORD)
+            page.goto(f"{web_centre.http_url}/calls")
+            button = f'[data-monitor="{call_id}"] button[data-mode="listen"]'
+            listen = page.wait_for_selector(button)
+            assert listen is not None
+            assert listen.is_disabled()
+            assert listen.get_attribute("title") == "No agent is talking with this caller now"
+            # the server refuses the same thing the page no longer offers
+            refused = page.evaluate(
+                """async (id) => {
+                    const csrf = document.querySelector('meta[name="csrf-token"]').content;
+                    const r = await fetch('/api/monitor', {method: 'POST',
+                        headers: {'content-type': 'application/json', 'x-csrf-token': csrf},
+                        body: JSON.stringify({call_id: id, mode: 'listen', sdp: 'v=0 an offer'})});
+                    return [r.status, (await r.json()).error_id];
+                }""",
+                call_id,
+            )
+            assert refused == [409, "no_agent_yet"], refused
+    finally:
+        caller.kill()
+        caller.communicate(timeout=10)

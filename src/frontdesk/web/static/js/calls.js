@@ -26,6 +26,9 @@ function cells(row, call) {
   queue.textContent = call.queue || "—";
   agent.textContent = call.agent || "—";
   time.dataset.since = String(call.since_s);
+  // Before an agent answers and after the agent has left (a survey), there is no conversation
+  // to join: monitor.js disables the buttons of a cell so marked.
+  row.lastElementChild.toggleAttribute("data-no-agent", !call.agent_leg);
 }
 
 function newRow(call) {

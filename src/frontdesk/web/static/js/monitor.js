@@ -84,6 +84,16 @@ export async function leave() {
   render();
 }
 
+// A cell marked data-no-agent is a call with no agent on the line (still in the menu or queue,
+// or in a survey after the agent): the server would refuse to join it, so the buttons say so.
+function enable(cell) {
+  const off = cell.hasAttribute("data-no-agent");
+  cell.querySelectorAll("button[data-mode]").forEach((b) => {
+    b.disabled = off;
+    b.title = off ? "No agent is talking with this caller now" : "";
+  });
+}
+
 function decorate(cell) {
   if (cell.dataset.monitorReady) return;
   cell.dataset.monitorReady = "1";
@@ -91,14 +101,16 @@ function decorate(cell) {
     type: "button", "data-mode": mode, "aria-pressed": "false",
     onclick: () => join(cell.dataset.monitor, mode),
   }, mode[0].toUpperCase() + mode.slice(1))));
+  enable(cell);
 }
 
-// New rows get their buttons; only undecorated cells are touched, so the observer never
-// reacts to its own changes.
-const observer = new MutationObserver(() => {
+// New rows get their buttons; only undecorated cells are touched, and the buttons' own
+// attributes are not watched, so the observer never reacts to its own changes.
+const observer = new MutationObserver((changes) => {
   const fresh = [...document.querySelectorAll("[data-monitor]:not([data-monitor-ready])")];
   fresh.forEach(decorate);
   if (fresh.length) pressed();
+  changes.filter((c) => c.type === "attributes" && c.target.dataset.monitorReady).forEach((c) => enable(c.target));
 });
-observer.observe(document.body, { childList: true, subtree: true });
+observer.observe(document.body, { childList: true, subtree: true, attributes: true, attributeFilter: ["data-no-agent"] });
 document.querySelectorAll("[data-monitor]").forEach(decorate);
