@@ -19,6 +19,7 @@ from sqlalchemy import Engine, create_engine, text
 
 from frontdesk.analytics.calls_table import (
     ensure_rollup,
+    queues_in_calls,
     rebuild_calls,
     refresh_calls,
     write_records,
@@ -160,6 +161,12 @@ def test_rollup_tallies_equal_calls_table_tallies(
     by = ["queue", "customer", "day"]
     in_python = tally_by(latest.values(), by, chosen)
     assert_same_tallies(tallies(engine, chosen, by, Window(), UTC), in_python)
+    # the queues the pages offer: from the rollup's day rows, and from the calls table alone
+    queues = sorted({r.queue for r in latest.values()})
+    assert queues_in_calls(engine) == queues
+    with engine.begin() as conn:
+        conn.execute(text("DELETE FROM derived_state WHERE name = 'rollup_version'"))
+    assert queues_in_calls(engine) == queues
 
 
 @settings(max_examples=15, deadline=None, suppress_health_check=[HealthCheck.too_slow])

@@ -108,6 +108,23 @@ def test_reports_and_planning_pages_on_the_bank_history(
         assert lines[0].startswith("wait_bucket_s,abandoned,reached")
         assert [ln.split(",")[1] for ln in lines[1:]] == [str(r["abandoned"]) for r in expected]
         page.screenshot(path=str(DOCS / "reports.png"), full_page=True)
+        # the imported queues are not in the company file, yet an admin can pick them
+        offered = page.locator("#r-queue option").all_inner_texts()
+        assert {"PS", "NW", "IN"} <= set(offered) and "parcels" in offered
+        page.select_option("#r-queue", ["PS"])
+        page.click("#report-form button[type=submit]")
+        ps = page.request.get(f"{base}/api/reports/abandonment?from={DAY}&to=1999-08-02&queue=PS")
+        ps_rows = ps.json()["rows"]
+        assert 0 < sum(r["abandoned"] for r in ps_rows) < sum(r["abandoned"] for r in expected)
+        column = [f"{r['abandoned']:,}" for r in ps_rows]  # the table's second column
+        page.wait_for_function(
+            "(want) => JSON.stringify([...document.querySelectorAll("
+            "'#report-table tbody tr td:nth-child(2)')].map(td => td.textContent))"
+            " === JSON.stringify(want)",
+            arg=column,
+            timeout=30000,
+        )
+        page.select_option("#r-queue", [])
         # the missed calls report has its chart too: missed calls, and how many were called back
         page.select_option("#r-kind", "missed")
         page.click("#report-form button[type=submit]")
@@ -120,6 +137,7 @@ def test_reports_and_planning_pages_on_the_bank_history(
         assert page.locator("#report-error").inner_text() == ""
 
         page.click("nav >> text=Planning")
+        assert "PS" in page.locator("#h-queue option").all_inner_texts()
         for field, value in (("#p-calls", "200"), ("#p-aht", "180"), ("#p-agents", "12")):
             page.fill(field, value)
         page.select_option("#p-model", "c")

@@ -239,6 +239,21 @@ def max_event_seq(engine: Engine) -> int:
         return int(conn.execute(select(func.max(events_table.c.seq))).scalar() or 0)
 
 
+def queues_in_calls(engine: Engine) -> list[str]:
+    """The queues derived calls were offered in, sorted: imported history brings queues the
+    company file does not name (the Reports and Planning pages offer them to admins)."""
+    ensure_schema(engine)
+    with engine.connect() as conn:
+        if rollup_ready(conn):  # a few rows a day instead of every call
+            table = rollup.rollup_table
+            query = select(table.c.queue).where(table.c.span == rollup.DAY_S)
+            query = query.where(table.c.dim == rollup.BASE)
+        else:
+            query = select(calls_table.c.queue)
+        found = conn.execute(query.where(query.selected_columns[0] != "").distinct())
+        return sorted(str(row[0]) for row in found)
+
+
 def refresh_calls(engine: Engine, teams: dict[str, str] | None = None) -> int:
     """Derives the calls touched by events not seen yet; returns how many records were written.
     Builds the rollup first if this database has none yet."""

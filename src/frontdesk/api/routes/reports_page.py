@@ -15,6 +15,7 @@ from fastapi import APIRouter, Request
 from fastapi.responses import HTMLResponse, RedirectResponse, Response
 
 from frontdesk.accounts.model import Principal, Role
+from frontdesk.analytics.calls_table import queues_in_calls
 from frontdesk.analytics.reports import KINDS
 from frontdesk.analytics.sl_labels import SL_SHORT
 from frontdesk.analytics.slices import RECORD_DIMENSIONS
@@ -45,9 +46,13 @@ def may_plan(who: Principal) -> bool:
 
 
 def visible_queues(context: AppContext, who: Principal) -> list[str]:
+    """The queues a user may pick. Admins also get the queues of stored history that the
+    company file does not name (an imported log's); supervisors see their teams' queues, and
+    such queues belong to no team."""
     queues = context.company().queues
     if who.role is Role.ADMIN:
-        return sorted(q.name for q in queues)
+        history = queues_in_calls(context.event_log.engine)
+        return sorted({q.name for q in queues} | set(history))
     return sorted(q.name for q in queues if q.team in who.teams)
 
 
