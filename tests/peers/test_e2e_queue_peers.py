@@ -253,15 +253,17 @@ def start_serving(tmp_path: Path, *extra: str, patience_s: float = 90.0) -> Serv
 
 def start_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, *, announce: float = 10,
                  ring: float = 4, strategy: str = "longest-idle", api: bool = True,
-                 edit: Callable[[str], str] | None = None) -> Centre:  # fmt: skip
+                 edit: Callable[[str], str] | None = None, flows: str = FLOWS,
+                 ) -> Centre:  # fmt: skip
     """The company above served on loopback; with `api`, alice's desk API token (a user and
-    a password hash made first: about a second); `edit` may change the company's text."""
+    a password hash made first: about a second); `edit` may change the company's text,
+    `flows` replaces its flows."""
     base = random.randrange(40000, 58000, 2)
     monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 400}")
     monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
     folder = tmp_path / "company"
     folder.mkdir()
-    (folder / "flows.yaml").write_text(FLOWS)
+    (folder / "flows.yaml").write_text(flows)
     trunk_port = free_port()
     company = folder / "company.yaml"
     text = COMPANY.format(announce=announce, ring=ring, strategy=strategy, trunk_port=trunk_port)

@@ -1,8 +1,9 @@
 """The calls Frontdesk holds right now, as supervisors and agents see them.
 
 Read straight from the contact centre on request (no copy to keep in step): each answered
-inbound call with its caller, where it is (menu, queue, talking, voicemail), the agent, and
-the agent leg that supervisors can listen to.
+inbound call with its caller, where it is (menu, queue, talking, back in the flow after the
+agent, voicemail), the agent (the one who took it, after they left too), and the agent leg
+that supervisors can listen to.
 """
 
 from __future__ import annotations
@@ -25,6 +26,9 @@ def describe(centre: ContactCentre, call: InboundCall, wall_now: float) -> dict[
     account = crm.get("account") or {}
     cases = crm.get("cases") or []
     queue = call.queue
+    state = call.mode.value
+    if call.mode is Mode.FLOW and call.agent is not None:
+        state = "after_agent"  # the agent hung up and the flow goes on: a survey, a goodbye
     return {
         "call_id": call.call_id,
         "number": call.caller or call.caller_raw,
@@ -35,7 +39,7 @@ def describe(centre: ContactCentre, call: InboundCall, wall_now: float) -> dict[
         "open_case": bool(cases),
         "language": call.language,
         "dialled": call.number.number,
-        "state": call.mode.value,
+        "state": state,
         "queue": queue,
         "team": centre.team_of(queue) if queue else None,
         "agent": call.agent,

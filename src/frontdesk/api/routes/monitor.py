@@ -46,7 +46,7 @@ async def join(
     if not policy.can_listen_in(who, live["team"]):
         raise forbidden("You can listen in on your own teams' calls only.")
     if live["agent_leg"] is None:
-        raise ApiError(409, "no_agent_yet", "This caller is not talking with an agent yet.")
+        raise ApiError(409, "no_agent_yet", "This caller is not talking with an agent now.")
     try:
         answer = await _monitors(context).start(who.username, body.call_id, live["agent_leg"],
                                                 body.mode, body.sdp)  # fmt: skip

@@ -4,7 +4,7 @@
 import { api, toast, liveEvents, el, duration } from "./common.js";
 
 const $ = (id) => document.getElementById(id);
-const STATES = { starting: "answering", flow: "in the menu", queued: "waiting", connected: "talking", voicemail: "voicemail" };
+const STATES = { starting: "answering", flow: "in the menu", queued: "waiting", connected: "talking", after_agent: "after the agent", voicemail: "voicemail" };
 let calls = [];
 let loadedAt = Date.now();
 let pending = null;
@@ -24,7 +24,7 @@ function cells(row, call) {
   state.replaceChildren(el("span", { class: "chip", "data-state": call.state === "connected" ? "on-call" : call.state }, STATES[call.state] || call.state));
   caller.replaceChildren(...callerCell(call).filter(Boolean));
   queue.textContent = call.queue || "—";
-  agent.textContent = call.agent || "—";
+  agent.textContent = call.agent ? (call.state === "after_agent" ? `${call.agent} (hung up)` : call.agent) : "—";
   time.dataset.since = String(call.since_s);
   // Before an agent answers and after the agent has left (a survey), there is no conversation
   // to join: monitor.js disables the buttons of a cell so marked.
