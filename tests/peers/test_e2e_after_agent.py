@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from test_e2e_queue_peers import FLOWS, Centre, start_centre
+from test_e2e_queue_peers import FLOWS, Centre, running, start_centre
 
 pytestmark = pytest.mark.peer
 CALLER = "+447700900611"  # Ofcom's drama range: never allocated
@@ -28,13 +28,7 @@ AFTER_FLOWS = FLOWS.replace("after: bye", "after: thanks") + (
 
 @pytest.fixture
 def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centre]:
-    made = start_centre(tmp_path, monkeypatch, flows=AFTER_FLOWS)
-    try:
-        yield made
-    finally:
-        code = made.server.stop()
-        made.close()
-    assert code == 0, made.server.log()
+    yield from running(start_centre(tmp_path, monkeypatch, flows=AFTER_FLOWS))
 
 
 def live_call(centre: Centre, call_id: str) -> dict[str, Any] | None:

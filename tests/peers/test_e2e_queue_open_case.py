@@ -24,6 +24,7 @@ from test_e2e_queue_peers import (
     press,
     prompt_audio,
     recording_of,
+    running,
     start_serving,
 )
 
@@ -43,13 +44,7 @@ def demo(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centre]:
     base = random.randrange(40000, 58000, 2)
     monkeypatch.setenv("FRONTDESK_RTP_PORTS", f"{base}-{base + 200}")
     monkeypatch.setenv("FRONTDESK_MEDIA_WORKERS", "1")
-    made = Centre(start_serving(tmp_path), tmp_path)
-    try:
-        yield made
-    finally:
-        code = made.server.stop()
-        made.close()
-    assert code == 0, made.server.log()
+    yield from running(Centre(start_serving(tmp_path), tmp_path))
 
 
 def expected_prompts() -> tuple[a.Say, a.Say, a.Enqueue]:

@@ -281,15 +281,20 @@ def agent_token(data_dir: Path) -> str:
     return accounts.create_token("alice", "e2e tests").secret
 
 
-@pytest.fixture
-def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centre]:
-    made = start_centre(tmp_path, monkeypatch)
+def running(made: Centre) -> Iterator[Centre]:
+    """A fixture's body: yields the centre, then stops the server (which must exit cleanly)
+    and its peers."""
     try:
         yield made
     finally:
         code = made.server.stop()
         made.close()
     assert code == 0, made.server.log()
+
+
+@pytest.fixture
+def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centre]:
+    yield from running(start_centre(tmp_path, monkeypatch))
 
 
 # -- what reached the caller ---------------------------------------------------------------

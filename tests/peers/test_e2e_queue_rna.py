@@ -10,7 +10,7 @@ row the engine puts her on a break ("missed calls"), the engine's rule. All from
 from __future__ import annotations
 
 import pytest
-from test_e2e_queue_peers import Centre, start_centre
+from test_e2e_queue_peers import Centre, running, start_centre
 
 pytestmark = pytest.mark.peer
 
@@ -19,13 +19,9 @@ RING_S = 4.0
 
 @pytest.fixture
 def centre(tmp_path, monkeypatch: pytest.MonkeyPatch):  # type: ignore[no-untyped-def]
-    made = start_centre(tmp_path, monkeypatch, ring=RING_S, strategy="best-skill", api=False)
-    try:
-        yield made
-    finally:
-        code = made.server.stop()
-        made.close()
-    assert code == 0, made.server.log()
+    yield from running(
+        start_centre(tmp_path, monkeypatch, ring=RING_S, strategy="best-skill", api=False)
+    )
 
 
 def _states(centre: Centre, agent: str) -> list[tuple[str, str]]:

@@ -8,7 +8,14 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from test_e2e_queue_peers import Centre, heard_at, prompt_audio, recording_of, start_centre
+from test_e2e_queue_peers import (
+    Centre,
+    heard_at,
+    prompt_audio,
+    recording_of,
+    running,
+    start_centre,
+)
 
 pytestmark = pytest.mark.peer
 NOTICE = "This call may be recorded for training."
@@ -23,14 +30,8 @@ def _recorded_queue_with_a_notice(text: str) -> str:
 
 @pytest.fixture
 def centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Centre]:
-    made = start_centre(tmp_path, monkeypatch, announce=30, api=False,
-                        edit=_recorded_queue_with_a_notice)  # fmt: skip
-    try:
-        yield made
-    finally:
-        code = made.server.stop()
-        made.close()
-    assert code == 0, made.server.log()
+    yield from running(start_centre(tmp_path, monkeypatch, announce=30, api=False,
+                                    edit=_recorded_queue_with_a_notice))  # fmt: skip
 
 
 def test_a_caller_reaching_a_recorded_queue_hears_the_notice_before_anything_else(
