@@ -245,13 +245,13 @@ def queues_in_calls(engine: Engine) -> list[str]:
     ensure_schema(engine)
     with engine.connect() as conn:
         if rollup_ready(conn):  # a few rows a day instead of every call
-            table = rollup.rollup_table
-            query = select(table.c.queue).where(table.c.span == rollup.DAY_S)
-            query = query.where(table.c.dim == rollup.BASE)
+            day_rows = rollup.rollup_table.c
+            query = select(day_rows.queue).where(
+                day_rows.span == rollup.DAY_S, day_rows.dim == rollup.BASE, day_rows.queue != ""
+            )
         else:
-            query = select(calls_table.c.queue)
-        found = conn.execute(query.where(query.selected_columns[0] != "").distinct())
-        return sorted(str(row[0]) for row in found)
+            query = select(calls_table.c.queue).where(calls_table.c.queue != "")
+        return sorted(str(row[0]) for row in conn.execute(query.distinct()))
 
 
 def refresh_calls(engine: Engine, teams: dict[str, str] | None = None) -> int:
