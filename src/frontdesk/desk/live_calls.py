@@ -10,8 +10,11 @@ from __future__ import annotations
 
 from typing import Any
 
+from frontdesk.config.home_teams import HomeTeams
 from frontdesk.telephony.contact_centre import ContactCentre
 from frontdesk.telephony.conversation import InboundCall, Mode
+
+_HOME = HomeTeams()  # cached per company and flows, as the event stream's and history's
 
 
 def _agent_leg(centre: ContactCentre, call: InboundCall) -> str | None:
@@ -47,6 +50,16 @@ def describe(centre: ContactCentre, call: InboundCall, wall_now: float) -> dict[
         "recording": call.recording,
         "since_s": round(max(wall_now - call.answered_at, 0.0), 1),
     }
+
+
+def teams_of(centre: ContactCentre, described: dict[str, Any]) -> tuple[str | None, ...]:
+    """The teams a described call belongs to: its queue's, or before any queue the teams its
+    number serves (config.home_teams) — the rule the live event stream and history follow,
+    so a supervisor sees on the list the calls in the menu whose events reach them."""
+    if described["team"] is not None:
+        return (described["team"],)
+    services = centre.services
+    return _HOME.of(services.company, services.flows, described["dialled"]) or (None,)
 
 
 def live_calls(centre: ContactCentre, wall_now: float) -> list[dict[str, Any]]:

@@ -16,7 +16,7 @@ from frontdesk.accounts.model import Principal
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import forbidden, not_found
 from frontdesk.api.security import agent, principal
-from frontdesk.desk.live_calls import describe, live_calls
+from frontdesk.desk.live_calls import describe, live_calls, teams_of
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.screen_pop import screen_pop
 from frontdesk.desk.wrapups import WrapUp
@@ -31,7 +31,9 @@ async def live(
     who: Principal = Depends(principal), context: AppContext = Depends(ctx)
 ) -> list[Any]:
     calls = live_calls(context.centre, context.clock.wall())
-    return [c for c in calls if policy.can_view_call(who, c["team"], c["agent"])]
+    return [c for c in calls
+            if any(policy.can_view_call(who, team, c["agent"])
+                   for team in teams_of(context.centre, c))]  # fmt: skip
 
 
 def _handled_by(context: AppContext, call_id: str, agent_id: str | None) -> bool:
@@ -70,7 +72,8 @@ async def call_detail(
     if not events and described is None:
         raise not_found("call", call_id)
     team, agents = _team_and_agents(context, events, described)
-    if not (any(policy.can_view_call(who, team, a) for a in agents or [None])
+    teams = teams_of(context.centre, described) if team is None and described else (team,)
+    if not (any(policy.can_view_call(who, t, a) for t in teams for a in agents or [None])
             or _handled_by(context, call_id, who.agent_id)):  # fmt: skip
         raise forbidden("This call is not yours to see.")
     return {

@@ -16,7 +16,7 @@ from frontdesk.accounts.model import Principal
 from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError, forbidden, not_found
 from frontdesk.api.security import supervisor
-from frontdesk.desk.live_calls import describe
+from frontdesk.desk.live_calls import describe, teams_of
 from frontdesk.softphone import SoftphoneError
 from frontdesk.softphone.monitor import Monitors
 
@@ -43,7 +43,7 @@ async def join(
     if call is None:
         raise not_found("call", body.call_id)
     live = describe(context.centre, call, context.clock.wall())
-    if not policy.can_listen_in(who, live["team"]):
+    if not any(policy.can_listen_in(who, team) for team in teams_of(context.centre, live)):
         raise forbidden("You can listen in on your own teams' calls only.")
     if live["agent_leg"] is None:
         raise ApiError(409, "no_agent_yet", "This caller is not talking with an agent now.")
