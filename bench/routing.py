@@ -15,11 +15,12 @@ decisions. Accepting the offer is timed separately; building the caller's spec i
 (it is the input). Events are drained after every input, as a server hands them to the event
 log.
 
-Garbage collection: by default the set-up is frozen and young objects are collected every
-20,000 allocations, as `frontdesk serve` does (server.py); `--gc python` keeps Python's default
-thresholds. Collections that fall inside timed decisions are reported (count, share of the
-decision time), and so is the cause of the slowest decision: a collection, another job having
-the core (wall time far above process time), or routing work. `cpu_decisions_per_s` is the
+Garbage collection: by default the set-up is frozen and the collector runs as in `frontdesk
+serve` (collector.py: Python's young thresholds, the oldest generation never started by
+allocations); `--gc python` freezes the set-up and keeps all of Python's default thresholds.
+Collections that fall inside timed decisions are reported (count, share of the decision time),
+and so is the cause of the slowest decision: a collection, another job having the core (wall
+time far above process time), or routing work. `cpu_decisions_per_s` is the
 throughput from process CPU time, for a machine shared with other jobs.
 
     .venv/bin/python bench/routing.py            # full size (about 0.4 GB of RAM, under a minute)
@@ -40,6 +41,7 @@ import time
 from collections.abc import Sequence
 from dataclasses import dataclass
 
+from frontdesk import collector
 from frontdesk.acd import (
     AgentSpec,
     AgentState,
@@ -279,9 +281,8 @@ def main() -> None:
         "--gc",
         choices=["server", "python"],
         default="server",
-        help="server: freeze the set-up and collect young objects every 20,000 allocations, as"
-        " `frontdesk serve` does (server.py); python: freeze the set-up, keep Python's default"
-        " thresholds",
+        help="server: the policy of `frontdesk serve` (collector.py); python: freeze the set-up,"
+        " keep Python's default thresholds",
     )
     args = parser.parse_args()
     size = QUICK if args.quick else FULL
@@ -295,9 +296,10 @@ def main() -> None:
     t0 = time.perf_counter()
     gc.collect()
     full_collection_ms = (time.perf_counter() - t0) * 1e3
-    gc.freeze()
     if args.gc == "server":
-        gc.set_threshold(20_000, 20, 20)
+        collector.settle()
+    else:
+        gc.freeze()
     waiting = sum(queue.in_line for queue in engine.queues.values())
     print(
         f"set-up: {size.agents} agents, {size.queues} queues, {size.skills} skills, "

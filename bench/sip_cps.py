@@ -4,9 +4,14 @@ For each server, sipp (pinned to its own core) places calls (INVITE, 200, ACK, B
 increasing rates; a rate is *sustained* when every call succeeds and fewer than 1% of the
 messages are retransmissions. The server is pinned to one core, and its CPU time (user +
 system, from /proc) divided by the calls gives CPU milliseconds per call. The highest sustained
-rate of each server and their ratio are printed; the last line is one JSON object.
+rate of each server and their ratio are printed; the last line is one JSON object. Frontdesk's
+own warnings of garbage collections over 50 ms and of event-loop stalls (loopwatch.py) are
+counted from its log, with the longest of each.
 
-Usage: python bench/sip_cps.py [--quick] [--duration S] [--no-sippy]
+Usage: python bench/sip_cps.py [--quick] [--duration S] [--rates R,R...] [--no-sippy]
+
+A steady load long enough for finished transactions to start expiring (Timers J and L, 32 s),
+where the collector's pauses show: `--no-sippy --rates 800 --duration 90`.
 """
 
 from __future__ import annotations
@@ -67,8 +72,8 @@ class Step:
 
 
 class Server:
-    def __init__(self, name: str, command: list[str], ready: str, port: int) -> None:
-        self.name, self.port = name, port
+    def __init__(self, name: str, command: list[str], ready: str, port: int, log: Path) -> None:
+        self.name, self.port, self.log = name, port, log
         self.process = subprocess.Popen(
             pinned(0, command), stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True
         )
@@ -82,9 +87,8 @@ class Server:
                 raise RuntimeError(f"{name} did not start")
         self._media_to_other_core()
         # Keep draining output so the server never blocks on a full pipe.
-        self._drain = subprocess.Popen(
-            ["cat"], stdin=self.process.stdout, stdout=subprocess.DEVNULL
-        )
+        with log.open("w") as sink:
+            self._drain = subprocess.Popen(["cat"], stdin=self.process.stdout, stdout=sink)
 
     def _media_to_other_core(self) -> None:
         """Frontdesk's media workers (child processes) go to core 1: the figure is for the
@@ -105,6 +109,20 @@ class Server:
         self._drain.wait()
 
 
+def pauses(log: str) -> dict[str, float]:
+    """Slow collections and stalls the server warned of (loopwatch.py), counted, longest first."""
+    collections = [
+        float(m) for m in re.findall(r"garbage collection of generation \d took (\d+) ms", log)
+    ]
+    stalls = [float(m) for m in re.findall(r"event loop stalled for (\d+) ms", log)]
+    return {
+        "gc_over_50ms": len(collections),
+        "gc_worst_ms": max(collections, default=0.0),
+        "stalls": len(stalls),
+        "stall_worst_ms": max(stalls, default=0.0),
+    }
+
+
 def start_frontdesk(data_dir: Path) -> Server:
     port = free_port()
     command = [
@@ -121,13 +139,15 @@ def start_frontdesk(data_dir: Path) -> Server:
         "--http-port",
         "-1",
     ]
-    return Server("frontdesk", command, "listening for SIP", port)
+    return Server(
+        "frontdesk", command, "listening for SIP", port, data_dir.parent / "frontdesk.log"
+    )
 
 
-def start_sippy() -> Server:
+def start_sippy(work: Path) -> Server:
     port = free_port()
     command = [sys.executable, str(ROOT / "bench" / "sippy_uas.py"), "127.0.0.1", str(port)]
-    return Server("sippy", command, "ready", port)
+    return Server("sippy", command, "ready", port, work / "sippy.log")
 
 
 def parse_screen(text: str) -> tuple[int, int, int, int]:
@@ -229,6 +249,7 @@ def main() -> None:
     parser.add_argument("--quick", action="store_true", help="short steps (under a minute)")
     parser.add_argument("--duration", type=float, help="seconds per rate step (default 30)")
     parser.add_argument("--no-sippy", action="store_true", help="measure Frontdesk only")
+    parser.add_argument("--rates", help="Frontdesk's rates to climb, comma-separated")
     args = parser.parse_args()
     if shutil.which("sipp") is None:
         sys.exit("sipp is not installed (Debian package sip-tester)")
@@ -256,6 +277,8 @@ def main() -> None:
             2500,
         ]
         sippy_rates = [100, 200, 300, 350, 400, 450, 500, 550, 600, 700, 800]
+    if args.rates:
+        frontdesk_rates = [int(rate) for rate in args.rates.split(",")]
     print(
         f"sip_cps: {duration:.0f} s per step; server on core 0; sipp and Frontdesk's media "
         "workers on core 1",
@@ -268,9 +291,10 @@ def main() -> None:
             fd_steps = climb(frontdesk, frontdesk_rates, duration, work)
         finally:
             frontdesk.stop()
+        fd_pauses = pauses(frontdesk.log.read_text(errors="replace"))
         sippy_steps: list[Step] = []
         if not args.no_sippy:
-            sippy = start_sippy()
+            sippy = start_sippy(work)
             try:
                 sippy_steps = climb(sippy, sippy_rates, duration, work)
             finally:
@@ -284,11 +308,17 @@ def main() -> None:
         "sippy_cps": sippy_cps,
         "sippy_cpu_ms_per_call": round(sippy_best.cpu_ms_per_call, 3) if sippy_best else None,
         "ratio": round(fd_cps / sippy_cps, 2) if sippy_cps else None,
+        **{f"frontdesk_{name}": value for name, value in fd_pauses.items()},
         "step_seconds": duration,
         "quick": args.quick,
     }
     print(
         f"Frontdesk sustained {fd_cps} calls/s; Sippy {sippy_cps} calls/s; ratio {result['ratio']}"
+    )
+    print(
+        f"Frontdesk's pauses: {fd_pauses['gc_over_50ms']:.0f} garbage collections over 50 ms "
+        f"(longest {fd_pauses['gc_worst_ms']:.0f} ms), {fd_pauses['stalls']:.0f} loop stalls "
+        f"(longest {fd_pauses['stall_worst_ms']:.0f} ms)"
     )
     print(json.dumps(result))
 

@@ -13,7 +13,6 @@ from __future__ import annotations
 
 import argparse
 import asyncio
-import gc
 import logging
 import os
 import random
@@ -22,6 +21,7 @@ import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+from frontdesk import collector
 from frontdesk.api.wiring import WebSide
 from frontdesk.clock import SystemClock
 from frontdesk.config import Company, ConfigError
@@ -171,11 +171,7 @@ class Server:
 
     async def run(self) -> None:
         await self.start()
-        # Everything allocated so far lives as long as the server: keep the garbage collector
-        # from walking it again and again, and collect young objects less often.
-        gc.collect()
-        gc.freeze()
-        gc.set_threshold(20_000, 20, 20)
+        collector.settle()  # see collector.py: what is alive now is never walked again
         company = self.options.company
         host, port = self.bound[0]
         shown = f"[{host}]" if ":" in host else host
@@ -197,9 +193,11 @@ class Server:
         self._warm_prompts()
         flusher = asyncio.create_task(self._flush_forever())
         ticker = asyncio.create_task(self._tick_forever())
+        old_heap = asyncio.create_task(collector.collect_old_forever())
         self.loop_watch.start()
         await self._stop.wait()
         ticker.cancel()
+        old_heap.cancel()
         await self.loop_watch.stop()
         await self.shutdown()
         flusher.cancel()

@@ -77,10 +77,8 @@ def _invite(caller: Node, callee: Node) -> Transaction:
 def _answer(node: Node, status: int, now: float) -> None:
     """Gives a final answer to every request the node was handed and has not answered yet."""
     for event in node.events:
-        if isinstance(event, IncomingRequest | DialogRequest):
-            last = event.txn.last_response
-            if last is None or last.status < 200:
-                node.ua.reply(event.txn, status, body=SDP, content_type="application/sdp", now=now)
+        if isinstance(event, IncomingRequest | DialogRequest) and event.txn.status < 200:
+            node.ua.reply(event.txn, status, body=SDP, content_type="application/sdp", now=now)
     node.events.clear()
 
 

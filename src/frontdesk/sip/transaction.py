@@ -185,12 +185,12 @@ class Transaction:
         "interval",
         "key",
         "kind",
-        "last_response",
         "layer",
         "merge_key",
         "peer",
         "request",
         "state",
+        "status",
         "user",
         "wire_request",
         "wire_response",
@@ -206,7 +206,10 @@ class Transaction:
             self.state = State.CALLING
         self.key: Any = None
         self.merge_key: tuple[str | None, str, int, str] | None = None
-        self.last_response: Response | None = None
+        # The last response's status and bytes: the bytes are all a retransmission needs, and
+        # keeping the parsed response for the 32 s a finished transaction lingers (Timers J
+        # and L) would hold a dozen objects per message for the cycle collector to walk.
+        self.status = 0
         self.wire_response: bytes | None = None
         self.wire_request: bytes | None = None
         self.interval = T1
@@ -292,8 +295,10 @@ class TransactionLayer:
         tu_input = _tu_input(response.status)
         if (txn.kind, txn.state, tu_input) not in TABLE:
             return  # too late (a final response went already): keep retransmitting that one
-        txn.last_response = response
+        txn.status = response.status
         txn.wire_response = bytes(response)
+        if response.status >= 200:
+            txn.request.forget_parsed()
         self.feed(txn, tu_input, now)
 
     @staticmethod
@@ -358,7 +363,7 @@ class TransactionLayer:
             if txn.wire_response is not None:
                 self.outgoing.append((txn.wire_response, txn.peer))
         elif action is Action.SEND_TRYING:
-            if txn.last_response is None:
+            if txn.status == 0:
                 self.respond(txn, make_response(txn.request, 100), now)
         elif action is Action.RESEND_REQUEST:
             assert txn.wire_request is not None

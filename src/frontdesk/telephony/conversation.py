@@ -284,7 +284,7 @@ class InboundCall:
         if self.mode is Mode.ENDED:
             return
         mode, self.mode = self.mode, Mode.ENDED
-        self.speaker.generation += 1
+        self.speaker.forget()
         self._collect = self._lookup = 0
         self.centre.caller_gone(self, mode)
         if mode is Mode.VOICEMAIL and self.voicemail is not None:

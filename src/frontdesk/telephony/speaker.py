@@ -56,6 +56,12 @@ class Speaker:
         self._items, self._then, self.busy = [], None, False
         self.services.media.stop_play(self.stream)
 
+    def forget(self) -> None:
+        """The call is over: drops what was to play and the callback (which holds the call, so
+        keeping it would leave the ended call to the cycle collector instead of freeing it)."""
+        self.generation += 1
+        self._items, self._then, self.busy = [], None, False
+
     def on_playback_done(self, stopped: bool) -> None:
         self._outstanding = max(0, self._outstanding - 1)
         if self._outstanding == 0 and self.busy:
