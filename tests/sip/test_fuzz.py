@@ -18,7 +18,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, precondition, rule
-from wire import Node, Wire
+from wire import Node, Wire, invite
 
 from frontdesk.sip import SipParseError
 from frontdesk.sip.dialog import Dialog, DialogId, LocalAddress
@@ -477,7 +477,7 @@ class CallsOverALossyWire(RuleBasedStateMachine):
     @rule(direction=st.booleans())
     def place_call(self, direction: bool) -> None:
         caller, callee = self.nodes if direction else self.nodes[::-1]
-        self.calling.append((caller, _invite_at(caller, callee, self.wire.now)))
+        self.calling.append((caller, invite(caller, callee, self.wire.now, SDP)))
         self._settle()
 
     @precondition(lambda self: self.ringing)
@@ -552,19 +552,6 @@ class CallsOverALossyWire(RuleBasedStateMachine):
             mirror = (dialog.call_id, dialog.remote_tag, dialog.local_tag)
             assert (node.port, dialog.id) in ended
             assert (other.port, mirror) in confirmed and (other.port, mirror) in ended
-
-
-def _invite_at(caller: Node, callee: Node, now: float) -> Transaction:
-    request = caller.ua.new_request(
-        "INVITE",
-        parse_sip_uri(f"sip:100@{callee.host}:{callee.port}"),
-        parse_name_addr(f"<sip:alice@{caller.host}:{caller.port}>"),
-        parse_name_addr(f"<sip:100@{callee.host}>"),
-        callee.peer(),
-        SDP,
-        "application/sdp",
-    )
-    return caller.ua.send(request, callee.peer(), now)
 
 
 CallsOverALossyWire.TestCase.settings = settings(

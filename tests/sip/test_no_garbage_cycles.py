@@ -8,11 +8,9 @@ import gc
 from collections.abc import Iterator
 
 import pytest
-from wire import Node, Wire
+from wire import Node, Wire, invite
 
 from frontdesk.sip.events import DialogConfirmed, IncomingRequest
-from frontdesk.sip.headers import parse_name_addr
-from frontdesk.sip.uri import parse_sip_uri
 
 SDP = (
     b"v=0\r\no=- 1 0 IN IP4 127.0.0.1\r\ns=-\r\nc=IN IP4 127.0.0.1\r\nt=0 0\r\n"
@@ -36,16 +34,7 @@ def collector_off() -> Iterator[None]:
 
 
 def _call(wire: Wire, caller: Node, callee: Node, hang_up_by_caller: bool) -> None:
-    invite = caller.ua.new_request(
-        "INVITE",
-        parse_sip_uri(f"sip:100@{callee.host}:{callee.port}"),
-        parse_name_addr(f"<sip:alice@{caller.host}:{caller.port}>"),
-        parse_name_addr(f"<sip:100@{callee.host}>"),
-        callee.peer(),
-        SDP,
-        "application/sdp",
-    )
-    caller.ua.send(invite, callee.peer(), wire.now)
+    invite(caller, callee, wire.now, SDP)
     wire.pump()
     incoming = next(e for e in callee.events if isinstance(e, IncomingRequest))
     callee.ua.reply(incoming.txn, 180, now=wire.now)

@@ -7,7 +7,9 @@ from dataclasses import dataclass, field
 
 from frontdesk.sip.dialog import LocalAddress
 from frontdesk.sip.events import SipEvent
-from frontdesk.sip.transaction import Peer
+from frontdesk.sip.headers import parse_name_addr
+from frontdesk.sip.transaction import Peer, Transaction
+from frontdesk.sip.uri import parse_sip_uri
 from frontdesk.sip.useragent import UserAgent
 
 
@@ -74,3 +76,17 @@ class Wire:
 
     def sent(self, prefix: bytes) -> list[bytes]:
         return [data for _, _, data in self.log if data.startswith(prefix)]
+
+
+def invite(caller: Node, callee: Node, now: float, sdp: bytes) -> Transaction:
+    """Sends an INVITE offering `sdp` from alice at `caller` to number 100 at `callee`."""
+    request = caller.ua.new_request(
+        "INVITE",
+        parse_sip_uri(f"sip:100@{callee.host}:{callee.port}"),
+        parse_name_addr(f"<sip:alice@{caller.host}:{caller.port}>"),
+        parse_name_addr(f"<sip:100@{callee.host}>"),
+        callee.peer(),
+        sdp,
+        "application/sdp",
+    )
+    return caller.ua.send(request, callee.peer(), now)
