@@ -1,24 +1,26 @@
 """SIP transactions (RFC 3261 §17, with the Accepted states of RFC 6026), sans-IO.
 
 Four state machines — INVITE and non-INVITE, client and server — share one transition table
-`TABLE[(kind, state, input)] -> (next state, actions)`. An input with no entry is ignored,
-which is also how stale timers are discarded. Matching follows §17.1.3 and §17.2.3 (with the
-RFC 2543 fallback for branches without the magic cookie); merged requests (§8.2.2.2) get 482.
-The transaction user (the dialog layer) is called back through `TransactionUser`.
+(transaction_table.py). An input with no entry is ignored, which is also how stale timers are
+discarded. Matching follows §17.1.3 and §17.2.3 (with the RFC 2543 fallback for branches
+without the magic cookie); merged requests (§8.2.2.2) get 482. The transaction user (the
+dialog layer) is called back through `TransactionUser`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from enum import Enum, auto
 from typing import Any, Protocol
 
 from frontdesk.sip.build import MAGIC_COOKIE, make_error_ack, make_response
 from frontdesk.sip.headers import Via
 from frontdesk.sip.message import Request, Response
 from frontdesk.sip.timers import TimerHeap
+from frontdesk.sip.transaction_table import FIXED_TIMERS, TABLE, Action, Input, Kind
+from frontdesk.sip.transaction_table import T1 as T1
+from frontdesk.sip.transaction_table import T2 as T2
+from frontdesk.sip.transaction_table import State as State
 
-T1, T2, T4 = 0.5, 4.0, 5.0
 TRYING_DELAY = 0.2  # §17.2.1: send 100 Trying if the TU has not answered within 200 ms
 
 
@@ -34,139 +36,6 @@ class Peer:
     @property
     def reliable(self) -> bool:
         return self.transport != "udp"
-
-
-class Kind(Enum):
-    INVITE_SERVER = auto()
-    NON_INVITE_SERVER = auto()
-    INVITE_CLIENT = auto()
-    NON_INVITE_CLIENT = auto()
-
-
-class State(Enum):
-    TRYING = auto()
-    CALLING = auto()
-    PROCEEDING = auto()
-    ACCEPTED = auto()
-    COMPLETED = auto()
-    CONFIRMED = auto()
-    TERMINATED = auto()
-
-
-class Input(Enum):
-    REQUEST_AGAIN = auto()
-    ACK = auto()
-    TU_1XX = auto()
-    TU_2XX = auto()
-    TU_ERROR = auto()  # 3xx-6xx from the TU
-    RESP_1XX = auto()
-    RESP_2XX = auto()
-    RESP_ERROR = auto()
-    TIMER_TRYING = auto()
-    TIMER_A = auto()
-    TIMER_B = auto()
-    TIMER_D = auto()
-    TIMER_E = auto()
-    TIMER_F = auto()
-    TIMER_G = auto()
-    TIMER_H = auto()
-    TIMER_I = auto()
-    TIMER_J = auto()
-    TIMER_K = auto()
-    TIMER_L = auto()
-    TIMER_M = auto()
-    # 64*T1 after we cancelled the INVITE (§9.1), or after its dialog ended, and still no
-    # final response: the transaction is given up.
-    GIVE_UP = auto()
-    TRANSPORT_ERROR = auto()
-
-
-class Action(Enum):
-    SEND_RESPONSE = auto()  # send the response the TU just gave
-    RESEND_RESPONSE = auto()
-    SEND_TRYING = auto()
-    RESEND_REQUEST = auto()
-    SEND_ACK = auto()
-    PASS_UP = auto()  # hand the response to the TU
-    TIMEOUT_UP = auto()
-    TRANSPORT_ERROR_UP = auto()
-    START_A = auto()
-    START_D = auto()
-    START_E = auto()
-    START_G = auto()
-    START_H = auto()
-    START_I = auto()
-    START_J = auto()
-    START_K = auto()
-    START_L = auto()
-    START_M = auto()
-
-
-K, S, I, A = Kind, State, Input, Action  # noqa: E741 - short names keep the table readable
-_IS, _NS, _IC, _NC = K.INVITE_SERVER, K.NON_INVITE_SERVER, K.INVITE_CLIENT, K.NON_INVITE_CLIENT
-
-TABLE: dict[tuple[Kind, State, Input], tuple[State, tuple[Action, ...]]] = {
-    # INVITE server, §17.2.1 and RFC 6026 §7.1
-    (_IS, S.PROCEEDING, I.REQUEST_AGAIN): (S.PROCEEDING, (A.RESEND_RESPONSE,)),
-    (_IS, S.PROCEEDING, I.TIMER_TRYING): (S.PROCEEDING, (A.SEND_TRYING,)),
-    (_IS, S.PROCEEDING, I.TU_1XX): (S.PROCEEDING, (A.SEND_RESPONSE,)),
-    (_IS, S.PROCEEDING, I.TU_2XX): (S.ACCEPTED, (A.SEND_RESPONSE, A.START_L)),
-    (_IS, S.PROCEEDING, I.TU_ERROR): (S.COMPLETED, (A.SEND_RESPONSE, A.START_G, A.START_H)),
-    (_IS, S.PROCEEDING, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
-    (_IS, S.ACCEPTED, I.REQUEST_AGAIN): (S.ACCEPTED, ()),
-    (_IS, S.ACCEPTED, I.TU_2XX): (S.ACCEPTED, (A.SEND_RESPONSE,)),
-    (_IS, S.ACCEPTED, I.TIMER_L): (S.TERMINATED, ()),
-    (_IS, S.COMPLETED, I.REQUEST_AGAIN): (S.COMPLETED, (A.RESEND_RESPONSE,)),
-    (_IS, S.COMPLETED, I.ACK): (S.CONFIRMED, (A.START_I,)),
-    (_IS, S.COMPLETED, I.TIMER_G): (S.COMPLETED, (A.RESEND_RESPONSE, A.START_G)),
-    (_IS, S.COMPLETED, I.TIMER_H): (S.TERMINATED, (A.TIMEOUT_UP,)),
-    (_IS, S.COMPLETED, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
-    (_IS, S.CONFIRMED, I.ACK): (S.CONFIRMED, ()),
-    (_IS, S.CONFIRMED, I.REQUEST_AGAIN): (S.CONFIRMED, ()),
-    (_IS, S.CONFIRMED, I.TIMER_I): (S.TERMINATED, ()),
-    # non-INVITE server, §17.2.2
-    (_NS, S.TRYING, I.REQUEST_AGAIN): (S.TRYING, ()),
-    (_NS, S.TRYING, I.TU_1XX): (S.PROCEEDING, (A.SEND_RESPONSE,)),
-    (_NS, S.TRYING, I.TU_2XX): (S.COMPLETED, (A.SEND_RESPONSE, A.START_J)),
-    (_NS, S.TRYING, I.TU_ERROR): (S.COMPLETED, (A.SEND_RESPONSE, A.START_J)),
-    (_NS, S.PROCEEDING, I.REQUEST_AGAIN): (S.PROCEEDING, (A.RESEND_RESPONSE,)),
-    (_NS, S.PROCEEDING, I.TU_1XX): (S.PROCEEDING, (A.SEND_RESPONSE,)),
-    (_NS, S.PROCEEDING, I.TU_2XX): (S.COMPLETED, (A.SEND_RESPONSE, A.START_J)),
-    (_NS, S.PROCEEDING, I.TU_ERROR): (S.COMPLETED, (A.SEND_RESPONSE, A.START_J)),
-    (_NS, S.PROCEEDING, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
-    (_NS, S.COMPLETED, I.REQUEST_AGAIN): (S.COMPLETED, (A.RESEND_RESPONSE,)),
-    (_NS, S.COMPLETED, I.TIMER_J): (S.TERMINATED, ()),
-    # INVITE client, §17.1.1 and RFC 6026 §7.2
-    (_IC, S.CALLING, I.TIMER_A): (S.CALLING, (A.RESEND_REQUEST, A.START_A)),
-    (_IC, S.CALLING, I.TIMER_B): (S.TERMINATED, (A.TIMEOUT_UP,)),
-    (_IC, S.CALLING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
-    (_IC, S.CALLING, I.RESP_2XX): (S.ACCEPTED, (A.START_M, A.PASS_UP)),
-    (_IC, S.CALLING, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK, A.START_D, A.PASS_UP)),
-    (_IC, S.CALLING, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
-    (_IC, S.PROCEEDING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
-    (_IC, S.PROCEEDING, I.RESP_2XX): (S.ACCEPTED, (A.START_M, A.PASS_UP)),
-    (_IC, S.PROCEEDING, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK, A.START_D, A.PASS_UP)),
-    (_IC, S.PROCEEDING, I.GIVE_UP): (S.TERMINATED, (A.TIMEOUT_UP,)),
-    (_IC, S.ACCEPTED, I.RESP_2XX): (S.ACCEPTED, (A.PASS_UP,)),
-    (_IC, S.ACCEPTED, I.TIMER_M): (S.TERMINATED, ()),
-    (_IC, S.COMPLETED, I.RESP_ERROR): (S.COMPLETED, (A.SEND_ACK,)),
-    (_IC, S.COMPLETED, I.TIMER_D): (S.TERMINATED, ()),
-    # non-INVITE client, §17.1.2
-    (_NC, S.TRYING, I.TIMER_E): (S.TRYING, (A.RESEND_REQUEST, A.START_E)),
-    (_NC, S.TRYING, I.TIMER_F): (S.TERMINATED, (A.TIMEOUT_UP,)),
-    (_NC, S.TRYING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
-    (_NC, S.TRYING, I.RESP_2XX): (S.COMPLETED, (A.START_K, A.PASS_UP)),
-    (_NC, S.TRYING, I.RESP_ERROR): (S.COMPLETED, (A.START_K, A.PASS_UP)),
-    (_NC, S.TRYING, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
-    (_NC, S.PROCEEDING, I.TIMER_E): (S.PROCEEDING, (A.RESEND_REQUEST, A.START_E)),
-    (_NC, S.PROCEEDING, I.TIMER_F): (S.TERMINATED, (A.TIMEOUT_UP,)),
-    (_NC, S.PROCEEDING, I.RESP_1XX): (S.PROCEEDING, (A.PASS_UP,)),
-    (_NC, S.PROCEEDING, I.RESP_2XX): (S.COMPLETED, (A.START_K, A.PASS_UP)),
-    (_NC, S.PROCEEDING, I.RESP_ERROR): (S.COMPLETED, (A.START_K, A.PASS_UP)),
-    (_NC, S.PROCEEDING, I.TRANSPORT_ERROR): (S.TERMINATED, (A.TRANSPORT_ERROR_UP,)),
-    (_NC, S.COMPLETED, I.TIMER_K): (S.TERMINATED, ()),
-}
-del K, S, I, A
 
 
 class TransactionUser(Protocol):
@@ -388,7 +257,7 @@ class TransactionLayer:
                 txn.interval = T2 if txn.state is State.PROCEEDING else min(txn.interval * 2, T2)
                 timers.schedule(now + txn.interval, txn, "TIMER_E")
         else:
-            delay, name = _FIXED_TIMERS[action]
+            delay, name = FIXED_TIMERS[action]
             if reliable and name in ("TIMER_D", "TIMER_I", "TIMER_J", "TIMER_K"):
                 delay = 0.0
             timers.schedule(now + delay, txn, name)
@@ -407,17 +276,6 @@ class TransactionLayer:
     @property
     def live(self) -> int:
         return len(self.server) + len(self.client)
-
-
-_FIXED_TIMERS: dict[Action, tuple[float, str]] = {
-    Action.START_D: (32.0, "TIMER_D"),
-    Action.START_H: (64 * T1, "TIMER_H"),
-    Action.START_I: (T4, "TIMER_I"),
-    Action.START_J: (64 * T1, "TIMER_J"),
-    Action.START_K: (T4, "TIMER_K"),
-    Action.START_L: (64 * T1, "TIMER_L"),
-    Action.START_M: (64 * T1, "TIMER_M"),
-}
 
 
 def top_via_for_response(request: Request, source: Peer) -> tuple[Peer, Via | None]:
