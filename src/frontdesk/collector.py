@@ -18,8 +18,9 @@ L) and keeps its request. Two policies gave long pauses there (measured at 800 c
 So: freeze what exists once the server is up (configuration, tables, imports: never walked
 again), keep Python's young thresholds, never let allocation counts start a collection of the
 oldest generation, and collect it instead every `OLD_EVERY_S` seconds, timed and logged when
-slow. Garbage cycles among old objects wait for that collection; the call path leaves none
-(tests/sip/test_no_garbage_cycles.py, tests/telephony/test_ended_call_freed.py).
+slow (it took 200–480 ms at 800 calls/s, 2–5 ms at 20 calls/s). Garbage cycles among old
+objects wait for that collection; the call path leaves none (tests/sip/test_no_garbage_cycles.py,
+tests/telephony/test_ended_call_freed.py).
 """
 
 from __future__ import annotations

@@ -52,13 +52,13 @@ class Speaker:
             self._outstanding += 1
 
     def stop(self) -> None:
-        self.generation += 1
-        self._items, self._then, self.busy = [], None, False
+        self.forget()
         self.services.media.stop_play(self.stream)
 
     def forget(self) -> None:
-        """The call is over: drops what was to play and the callback (which holds the call, so
-        keeping it would leave the ended call to the cycle collector instead of freeing it)."""
+        """Drops what was to play and the callback, without touching the stream. An ended call
+        must do this: the callback holds the call, so keeping it would leave the call to the
+        cycle collector instead of freeing it."""
         self.generation += 1
         self._items, self._then, self.busy = [], None, False
 
