@@ -163,16 +163,25 @@ def test_generic_csv_import_and_reports(tmp_path: Path, capsys: pytest.CaptureFi
     assert "0 imported" in capsys.readouterr().out.splitlines()[-1]
     common = ["--json", "--data-dir", str(tmp_path), "--tz", "Europe/London"]
     assert run(["report", "service-level", "--by", "queue", "--short-abandon-s", "5", *common]) == 0
-    rows = {r["queue"]: r for r in json.loads(capsys.readouterr().out)["rows"]}
+    found = json.loads(capsys.readouterr().out)
+    rows = {r["queue"]: r for r in found["rows"]}
     assert rows["sales"]["answered_within_t_over_offered"] == pytest.approx(1 / 2)
     # support: answered 25 s (late), abandoned at 2 s (short): 0 of 2 offered, 0 of 1 counted
     assert rows["support"]["answered_within_t_over_offered_minus_short_abandons"] == 0.0
+    # the JSON names the share columns, so a page can show 0.0 and 1.0 as percentages
+    definitions = [c for c in rows["sales"] if "_over_" in c]
+    assert len(definitions) == 5 and found["shares"] == definitions
     assert run(["report", "intervals", "--interval", "hour", *common]) == 0
     hours = {r["hour"]: r["offered"] for r in json.loads(capsys.readouterr().out)["rows"]}
     assert hours == {"2024-03-01T09:00": 3, "2024-03-01T10:00": 1}
     assert run(["report", "summary", "--by", "tier", *common]) == 0
-    tiers = {r["tier"]: r["calls"] for r in json.loads(capsys.readouterr().out)["rows"]}
+    found = json.loads(capsys.readouterr().out)
+    tiers = {r["tier"]: r["calls"] for r in found["rows"]}
     assert tiers == {"gold": 2, "": 3}
+    shares = set(found["shares"])
+    assert {"service_level", "abandonment_rate"} <= shares
+    assert "service_level_by_definition.answered_within_t_over_offered" in shares
+    assert not {"callbacks_kept", "answered_within_t", "calls", "asa_s", "tier"} & shares
     assert run(["report", "agents", "--csv", "--data-dir", str(tmp_path)]) == 0
     lines = capsys.readouterr().out.splitlines()
     assert lines[0].startswith("agent,handled") and len(lines) == 3

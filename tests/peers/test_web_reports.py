@@ -101,6 +101,14 @@ def test_reports_and_planning_pages_on_the_bank_history(
         for text, row in zip(shown, expected, strict=True):
             cells = text.split("\t")
             assert cells[0] == row["wait_bucket_s"] and cells[1] == f"{row['abandoned']:,}"
+            # shares as percentages, by the columns the report names (1.0 is 1 in JSON)
+            assert cells[3] == f"{row['share_of_offered'] * 100:.1f} %"
+        assert rows.json()["shares"] == ["share_of_offered", "abandon_given_reached"]
+        shown_as = page.evaluate(
+            "async () => { const m = await import('/static/js/report_cells.js');"
+            " return [m.cell(1, true), m.cell(0, true), m.cell(1234, false), m.cell(null, true)]; }"
+        )
+        assert shown_as == ["100.0 %", "0.0 %", "1,234", "–"]
         assert sum(r["abandoned"] for r in expected) > 100  # a real day of abandons
         with page.expect_download() as download:
             page.click("#csv-download")

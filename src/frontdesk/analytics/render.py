@@ -1,9 +1,10 @@
 """Printing a report: an aligned table for people, JSON or CSV for programs.
 
-JSON is one object: `report`, `settings`, `notes` and `rows` (numbers as numbers, undefined
-figures as null). CSV has one header line and a line per row; nested figures (service level by
-definition) become `name.key` columns. The table shows rates as percentages and seconds with
-one decimal.
+JSON is one object: `report`, `settings`, `notes`, `rows` (numbers as numbers, undefined
+figures as null) and `shares`, the (flattened) columns holding shares, for pages to show as
+percentages: a share of exactly 1 is the number 1 in JSON, which a browser cannot tell from a
+count. CSV has one header line and a line per row; nested figures (service level by definition)
+become `name.key` columns. The table shows shares as percentages and seconds with one decimal.
 """
 
 from __future__ import annotations
@@ -30,6 +31,19 @@ _RATES = (
 )
 
 
+def _is_share(column: str, value: Any) -> bool:
+    """Shares are floats (counts are ints) in a column named like one."""
+    return isinstance(value, float) and any(part in column for part in _RATES)
+
+
+def share_columns(report: Report) -> list[str]:
+    """The flattened columns of the report that hold shares, in order of appearance."""
+    found: dict[str, None] = {}
+    for row in report.rows:
+        found.update((k, None) for k, v in _flat(row).items() if _is_share(k, v))
+    return list(found)
+
+
 def to_json(report: Report) -> str:
     return json.dumps(
         {
@@ -37,6 +51,7 @@ def to_json(report: Report) -> str:
             "settings": report.settings,
             "notes": list(report.notes),
             "rows": [_clean(row) for row in report.rows],
+            "shares": share_columns(report),
         }
     )
 
@@ -78,9 +93,7 @@ def _cell(column: str, value: Any) -> str:
     if isinstance(value, (bool, int)):
         return str(value)
     if isinstance(value, float):
-        if any(part in column for part in _RATES):
-            return f"{value:.1%}"
-        return f"{value:.1f}"
+        return f"{value:.1%}" if _is_share(column, value) else f"{value:.1f}"
     return str(value) or "(none)"
 
 

@@ -1,12 +1,10 @@
 // Reports: choose a report and its window, see its chart (SVG from the server) and its table,
 // download both. The chart and the CSV are the same report as the table: same parameters.
 import { api, el } from "./common.js";
+import { cell } from "./report_cells.js";
 
 const $ = (id) => document.getElementById(id);
 const form = $("report-form");
-// column names holding shares (shown as %) and seconds, as `frontdesk report` prints them
-const RATES = ["rate", "service_level", "survival", "abandoned_by", "share", "given", "kept",
-  "occupancy", "answered_within_t_over", "answered_and_abandoned"];
 
 function nextDay(day) {
   const d = new Date(`${day}T00:00:00Z`);
@@ -28,16 +26,6 @@ function params() {
   return p;
 }
 
-function cell(column, value) {
-  if (value === null || value === undefined) return "–";
-  if (typeof value === "number") {
-    if (Number.isInteger(value)) return value.toLocaleString();
-    if (RATES.some((part) => column.includes(part))) return `${(value * 100).toFixed(1)} %`;
-    return value.toFixed(1);
-  }
-  return String(value) || "(none)";
-}
-
 function flatten(row) {
   const out = {};
   for (const [k, v] of Object.entries(row)) {
@@ -51,11 +39,12 @@ function showTable(report) {
   const rows = report.rows.map(flatten);
   const columns = rows.length ? Object.keys(rows[0]) : [];
   const numeric = (c) => rows.some((r) => typeof r[c] === "number");
+  const shares = new Set(report.shares || []);
   const table = $("report-table");
   table.tHead.replaceChildren(el("tr", {}, ...columns.map((c) =>
     el("th", { scope: "col", class: numeric(c) ? "num" : null }, c.replaceAll("_", " ")))));
   table.tBodies[0].replaceChildren(...rows.map((r) => el("tr", {}, ...columns.map((c) =>
-    el("td", { class: numeric(c) ? "num" : null }, cell(c, r[c]))))));
+    el("td", { class: numeric(c) ? "num" : null }, cell(r[c], shares.has(c)))))));
   $("table-count").textContent = `${rows.length} row${rows.length === 1 ? "" : "s"}`;
   $("table-card").hidden = false;
 }
