@@ -33,6 +33,10 @@ def test_consult_then_complete_from_the_desk(
         with phones(centre, tmp_path, **{"1001": 440, "1002": 660}) as ph, chromium() as browser:
             page = sign_in(browser, centre.http_url, "alice", WEB_PASSWORD)
             page.goto(f"{centre.http_url}/desk")
+            page.wait_for_function("document.getElementById('state').textContent !== '…'")
+            # no consultation yet: its controls are hidden, not merely disabled
+            assert not page.is_visible("#consult-cancel")
+            assert not page.is_visible("#consult-complete")
             caller = start_caller(centre, tmp_path)
             connected = one(centre, "call.connected")
             page.wait_for_function(
@@ -46,6 +50,7 @@ def test_consult_then_complete_from_the_desk(
             page.wait_for_function("!document.getElementById('consult-complete').disabled",
                                    timeout=15000)  # fmt: skip
             assert "Bob" in page.text_content("#consult-status")
+            assert page.is_visible("#consult-cancel")
             time.sleep(1.5)  # alice and bob talk; the caller hears music
             page.click("#consult-complete")
             transferred = one(centre, "call.transferred", timeout=10)

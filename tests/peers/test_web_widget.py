@@ -157,6 +157,8 @@ def test_a_visitor_calls_from_the_shop_page_then_books_a_callback(
         desk = sign_in(browser, app, "alice", WEB_PASSWORD)
         desk.goto(f"{app}/desk")
         desk.wait_for_selector("#callbacks .task-cancel", timeout=10000)
+        line = desk.inner_text("#callbacks li")  # in words, not the task's kind name
+        assert "+442079460555" in line and "asked for a callback · due" in line, line
         desk.once("dialog", lambda dialog: dialog.accept("Helped on another call"))
         desk.click("#callbacks .task-cancel")
         desk.wait_for_selector("#callbacks li.muted", timeout=10000)

@@ -106,16 +106,26 @@ async function loadDesk() {
   render();
 }
 
+const TASK_KINDS = { voicemail: "voicemail", missed_call: "missed call", callback: "asked for a callback" };
+
+// A time today as hours and minutes; another day's with its date.
+function when(seconds) {
+  const at = new Date(seconds * 1000);
+  const time = at.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
+  return at.toDateString() === new Date().toDateString()
+    ? time : `${at.toLocaleDateString([], { day: "numeric", month: "short" })} ${time}`;
+}
+
 function renderLists(desk) {
   const item = (label, sub, number, task) => el("li", {}, el("span", {}, el("strong", {}, label), " ", el("span", { class: "muted" }, sub)),
     el("span", { class: "actions" },
       el("button", { type: "button", class: "dial", "data-number": number, onclick: () => dial(number) }, "Call"),
       task && el("button", { type: "button", class: "task-done", "aria-label": `Done: ${label}`, onclick: () => closeTask(task, "done") }, "Done"),
       task && el("button", { type: "button", class: "task-cancel", "aria-label": `Cancel: ${label}`, onclick: () => closeTask(task, "cancel") }, "Cancel")));
-  const cbs = [...desk.next_actions.map((a) => item(a.name || a.number, `you promised ${new Date(a.next_action_at * 1000).toLocaleString()}`, a.number)),
-    ...desk.callbacks.map((t) => item(t.caller, `${t.kind} · due ${new Date(t.due_at * 1000).toLocaleTimeString()}`, t.caller, t.id))];
+  const cbs = [...desk.next_actions.map((a) => item(a.name || a.number, `you promised ${when(a.next_action_at)}`, a.number)),
+    ...desk.callbacks.map((t) => item(t.caller, `${TASK_KINDS[t.kind] || t.kind} · due ${when(t.due_at)}`, t.caller, t.id))];
   $("callbacks").replaceChildren(...(cbs.length ? cbs : [el("li", { class: "muted" }, "None")]));
-  const missed = desk.missed.map((m) => item(m.caller, `${m.unanswered_calls} call(s) · ${new Date(m.updated_at * 1000).toLocaleTimeString()}`, m.caller, m.id));
+  const missed = desk.missed.map((m) => item(m.caller, `${m.unanswered_calls} call(s) · ${when(m.updated_at)}`, m.caller, m.id));
   $("missed").replaceChildren(...(missed.length ? missed : [el("li", { class: "muted" }, "None")]));
 }
 
