@@ -31,6 +31,7 @@ from argon2 import profiles
 
 from frontdesk.accounts import AccountStore, NewUser, Passwords, Role
 from frontdesk.clock import SystemClock
+from frontdesk.followup.store import FollowupStore
 from frontdesk.store.eventlog import EventLog, open_engine
 
 PEERS = Path(__file__).parents[1] / "peers"
@@ -213,6 +214,11 @@ def seed(data_dir: Path) -> None:
         ):  # fmt: skip
             log.append(at + dt, kind, call_id, **data)
     log.flush()
+    # follow-ups owed by parcels: a missed call, and a voicemail to call back
+    followups = FollowupStore(engine, SystemClock())
+    followups.add_missed_call("m-1", "+447700900777", "parcels", "parcels", "rang_out", T0 + 7200)
+    message = str(data_dir / "recordings" / "v-1.wav")
+    followups.add_voicemail("v-1", "+447700900888", "parcels", "parcels", message, 5.0, T0, None)
 
 
 def start_company_server(tmp_path: Path) -> Any:
@@ -391,6 +397,15 @@ def test_nothing_outside_the_recordings_is_served(centre: Centre, url: str) -> N
     answer = centre.clients["ada"].get(url)
     assert answer.status_code == 404, (url, answer.status_code)
     assert b"RIFF" not in answer.content
+
+
+def test_the_desk_lists_its_teams_missed_calls_apart_from_callbacks(centre: Centre) -> None:
+    alice = centre.clients["alice"].get("/api/desk").json()
+    listed = {k: [(t["kind"], t["caller"]) for t in alice[k]] for k in ("missed", "callbacks")}
+    assert listed == {"missed": [("missed_call", "+447700900777")],
+                      "callbacks": [("voicemail", "+447700900888")]}  # fmt: skip
+    chloe = centre.clients["chloe"].get("/api/desk").json()  # billing owes none of them
+    assert chloe["missed"] == [] and chloe["callbacks"] == []
 
 
 def test_reports_are_scoped_to_the_users_teams(centre: Centre) -> None:

@@ -73,11 +73,15 @@ def test_agent_takes_a_call_in_the_browser_with_audio_both_ways(
     with chromium(write_loud_tone(tmp_path / "mic.wav", MIC_HZ)) as browser:
         page = sign_in(browser, centre.http_url, "alice", WEB_PASSWORD)
         assert page.url.endswith("/desk")
+        # no phone registered yet: logged out, no status to choose, and the page says why
+        page.wait_for_selector('#state[data-state="logged-out"]', timeout=10000)
+        assert page.is_disabled("#presence") and page.is_visible("#state-hint")
         page.click("#phone-toggle")
         page.wait_for_function(
             "document.getElementById('phone-status').textContent.includes('connected')",
             timeout=15000)  # fmt: skip
         page.wait_for_selector('#state[data-state="available"]', timeout=10000)
+        assert page.is_enabled("#presence") and not page.is_visible("#state-hint")
         page.evaluate(HEARING_METER)
 
         caller = talking_caller(centre, tmp_path, vip)

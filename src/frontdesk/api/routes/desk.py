@@ -15,7 +15,7 @@ from frontdesk.api.routes.desk_recording import recording_of
 from frontdesk.api.security import agent
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.screen_pop import screen_pop
-from frontdesk.followup.model import Task
+from frontdesk.followup.model import Task, TaskKind
 from frontdesk.telephony import TelephonyError
 from frontdesk.telephony.transfer_consult import consult_from_desk, desk_consult
 
@@ -71,8 +71,8 @@ async def desk(
         "recording": recording_of(context, agent_id),
         "softphone": {"on": bool(phones and phones.has_session(agent_id)),
                       "ringing": bool(phones and phones.ringing(agent_id))},
-        "callbacks": [_task(t) for t in tasks if t.kind.value != "missed"],
-        "missed": [_task(t) for t in tasks if t.kind.value == "missed"],
+        "callbacks": [_task(t) for t in tasks if t.kind is not TaskKind.MISSED_CALL],
+        "missed": [_task(t) for t in tasks if t.kind is TaskKind.MISSED_CALL],
         "next_actions": context.wrapups.next_actions(agent_id),
         "dispositions": list(context.company().dispositions),
         "break_reasons": list(BREAK_REASONS),

@@ -87,6 +87,10 @@ function setState(state, sinceS) {
   view.stateSince = Date.now() - (sinceS || 0) * 1000;
   const sel = $("presence");
   if (state === "available") sel.value = "available";
+  // Logged in means a registered phone (telephony/contact_centre.py): until then there is no
+  // status to choose.
+  sel.disabled = state === "logged-out";
+  $("state-hint").hidden = state !== "logged-out";
 }
 
 async function loadDesk() {
@@ -125,7 +129,8 @@ function renderLists(desk) {
   const cbs = [...desk.next_actions.map((a) => item(a.name || a.number, `you promised ${when(a.next_action_at)}`, a.number)),
     ...desk.callbacks.map((t) => item(t.caller, `${TASK_KINDS[t.kind] || t.kind} · due ${when(t.due_at)}`, t.caller, t.id))];
   $("callbacks").replaceChildren(...(cbs.length ? cbs : [el("li", { class: "muted" }, "None")]));
-  const missed = desk.missed.map((m) => item(m.caller, `${m.unanswered_calls} call(s) · ${when(m.updated_at)}`, m.caller, m.id));
+  const calls = (n) => `${n} call${n === 1 ? "" : "s"}`;
+  const missed = desk.missed.map((m) => item(m.caller, `${calls(m.unanswered_calls)}, last ${when(m.updated_at)} · due ${when(m.due_at)}`, m.caller, m.id));
   $("missed").replaceChildren(...(missed.length ? missed : [el("li", { class: "muted" }, "None")]));
 }
 
