@@ -196,6 +196,38 @@ def test_the_real_engine_events_make_the_expected_records() -> None:
     assert records["c2"].outcome is CallOutcome.ABANDONED and records["c2"].wait_s == 42.0
 
 
+def test_a_callback_booked_without_waiting_is_a_callback_requested_then_kept() -> None:
+    """Booked from a menu or a web form: the callback is a contact of its own, first seen by
+    its `acd.callback_requested`. It counts as requested when booked, kept when it connects."""
+    clock = ManualClock()
+    engine = RoutingEngine(clock, random.Random(1))
+    engine.add_queue(QueueConfig("q", ring_timeout=None))
+    engine.add_agent(AgentSpec("ann", ("q",)))
+    engine.schedule_callback(ContactSpec("callback:k1", "q"), "+447700900123", clock.wall() + 60)
+    engine.schedule_callback(ContactSpec("callback:k2", "q"), "+447700900456", clock.wall() + 90)
+    clock.advance(30.0)
+    engine.cancel_callback("callback:k2", "the customer wrote instead")
+    clock.advance(35.0)
+    engine.agent_login("ann")  # the first callback is due: it rings ann
+    engine.offer_accepted("callback:k1", "ann")  # ann accepts; the customer is dialled
+    clock.advance(5.0)
+    engine.callback_result("callback:k1", True)
+    clock.advance(120.0)
+    engine.call_ended("ann")
+    events = [(e.at, *e.to_record()) for e in engine.drain_events()]
+    records = {r.call_id: r for r in derive_calls(events)}
+    assert set(records) == {"callback:k1", "callback:k2"}
+    kept, cancelled = records["callback:k1"], records["callback:k2"]
+    assert kept.outcome is cancelled.outcome is CallOutcome.CALLBACK
+    assert (kept.offered_at, kept.queue, kept.caller) == (0.0, "q", "+447700900123")
+    assert kept.callback_promised and kept.callback_kept and kept.callback_on_time
+    assert (kept.agent, kept.talk_s) == ("ann", 125.0)  # the agent is on it from the dial
+    assert cancelled.callback_promised and not cancelled.callback_kept
+    tally = figures(Tally(MetricSettings()).add_all(records.values()))
+    assert (tally["offered"], tally["callbacks"], tally["callbacks_kept"], tally["ivr"]) == (
+        2, 2, 1, 0)  # fmt: skip
+
+
 outcomes = st.sampled_from([o for o in CallOutcome])
 record_strategy = st.builds(
     CallRecord,

@@ -18,11 +18,18 @@ from zoneinfo import ZoneInfo
 import pytest
 from sqlalchemy import Engine, func, select
 
-from frontdesk.analytics.calls_table import rebuild_calls, refresh_calls
+from frontdesk.analytics.calls_table import (
+    calls_table,
+    derived_state,
+    ensure_rollup,
+    rebuild_calls,
+    refresh_calls,
+)
 from frontdesk.analytics.cli import register
 from frontdesk.analytics.importers import anonymous_bank_calls, import_calls
 from frontdesk.analytics.metrics import MetricSettings
 from frontdesk.analytics.queries import Window
+from frontdesk.analytics.records import OUTCOME_CODES, CallOutcome
 from frontdesk.analytics.reports import ReportRequest, build
 from frontdesk.store.eventlog import EventLog, events_table, open_engine
 
@@ -213,3 +220,31 @@ def test_live_events_are_derived_on_refresh(tmp_path: Path) -> None:
     summary = build(engine, ReportRequest("summary", settings=MetricSettings(short_abandon_s=5)))
     assert (summary.rows[0]["abandoned"], summary.rows[0]["short_abandoned"]) == (1, 1)
     assert rebuild_calls(engine) == 1
+
+
+def test_a_table_derived_by_another_version_is_derived_again(tmp_path: Path) -> None:
+    """A calls table made by an older derivation (here: a booked callback taken for an IVR
+    call, as version 1 did) is derived again from the events at the next refresh, once."""
+    engine = open_engine(tmp_path)
+    log = EventLog(engine)
+    t0 = 1_700_000_000.0
+    cid = "callback:x2"
+    log.append(t0, "acd.callback_requested", cid, queue="q", number="+447700900123",
+               promised_at=t0 + 60, wait=0.0)  # fmt: skip
+    log.append(t0 + 60, "acd.queued", cid, queue="q")
+    log.append(t0 + 70, "acd.callback_connected", cid, queue="q", agent_id="ann")
+    log.append(t0 + 70, "acd.closed", cid, queue="q", outcome="callback-connected")
+    log.append(t0 + 130, "acd.call_ended", cid, queue="q", agent_id="ann", talk_time=60.0)
+    log.flush()
+    assert refresh_calls(engine) == 1
+    with engine.begin() as conn:  # as version 1 left it
+        conn.execute(calls_table.update().values(outcome=OUTCOME_CODES[CallOutcome.IVR]))
+        versions = ("derivation_version", "rollup_version")  # the rollup is summed again
+        conn.execute(derived_state.delete().where(derived_state.c.name.in_(versions)))
+    ensure_rollup(engine)
+    summary = ReportRequest("summary")
+    assert build(engine, summary).rows[0]["ivr"] == 1
+    assert refresh_calls(engine) == 1  # derived again, though no event is new
+    row = build(engine, summary).rows[0]
+    assert (row["ivr"], row["callbacks"], row["callbacks_kept"]) == (0, 1, 1)
+    assert refresh_calls(engine) == 0  # and only once

@@ -1,7 +1,8 @@
 """The derived `calls` table: one row per completed call, kept beside the event log for reports.
 
 The event log stays the source of truth; this table is what `derive.py` makes of it, so it can
-be dropped and rebuilt (`rebuild_calls`) when the derivation changes. `refresh_calls` brings
+be dropped and rebuilt (`rebuild_calls`) when the derivation changes (`refresh_calls` does it
+by itself once for a table derived by another `DERIVATION_VERSION`). `refresh_calls` brings
 it up to date: it re-derives every call touched by events after the last sequence it saw (a
 call completes only with a new event, so nothing else can have changed). Reports aggregate it
 in SQL: `tally_columns(settings)` is the SQL twin of `Tally.add`, field for field, grouped by
@@ -31,7 +32,7 @@ from sqlalchemy import (
 )
 
 from frontdesk.analytics import rollup
-from frontdesk.analytics.derive import CallDeriver, Event
+from frontdesk.analytics.derive import DERIVATION_VERSION, CallDeriver, Event
 from frontdesk.analytics.metrics import SCALAR_FIELDS, MetricSettings
 from frontdesk.analytics.records import (
     OFFERED,
@@ -79,6 +80,7 @@ derived_state = Table(
 )
 _LAST_SEQ = "calls_last_seq"
 _ROLLUP = "rollup_version"
+_DERIVATION = "derivation_version"
 _BATCH = 50_000
 _LOOKUP = 5_000  # call ids per IN (...) when looking for rows about to be replaced
 _ROW_FIELDS = tuple(c.name for c in calls_table.columns)
@@ -99,6 +101,11 @@ def ensure_schema(engine: Engine) -> None:
             and conn.execute(select(calls_table.c.call_id)).first() is None
         ):
             _set_state(conn, _ROLLUP, rollup.ROLLUP_VERSION)
+        if (
+            _state(conn, _DERIVATION) is None
+            and conn.execute(select(calls_table.c.call_id)).first() is None
+        ):
+            _set_state(conn, _DERIVATION, DERIVATION_VERSION)
 
 
 def _state(conn: Connection, name: str) -> int | None:
@@ -256,8 +263,13 @@ def queues_in_calls(engine: Engine) -> list[str]:
 
 def refresh_calls(engine: Engine, teams: dict[str, str] | None = None) -> int:
     """Derives the calls touched by events not seen yet; returns how many records were written.
-    Builds the rollup first if this database has none yet."""
+    Builds the rollup first if this database has none yet; derives every call again if the
+    table was derived by another version of the derivation."""
     ensure_rollup(engine)
+    with engine.connect() as conn:
+        current = _state(conn, _DERIVATION) == DERIVATION_VERSION
+    if not current:
+        return rebuild_calls(engine, teams)
     since, top = last_seq(engine), max_event_seq(engine)
     if top <= since:
         return 0
@@ -287,6 +299,7 @@ def rebuild_calls(engine: Engine, teams: dict[str, str] | None = None) -> int:
         conn.execute(delete(rollup.rollup_table))
         conn.execute(delete(derived_state).where(derived_state.c.name == _LAST_SEQ))
         _set_state(conn, _ROLLUP, rollup.ROLLUP_VERSION)  # empty, like the calls table
+        _set_state(conn, _DERIVATION, DERIVATION_VERSION)
     return refresh_calls(engine, teams)
 
 

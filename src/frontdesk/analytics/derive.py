@@ -14,6 +14,9 @@ Events are `(at, kind, call_id, data)` as the event log stores them. Kinds read:
 A call is complete when every part that has begun has ended: telephony (`call.received` ->
 `call.ended`/`call.rejected`) and routing (`acd.queued` -> `acd.closed`, and for a call that
 reached an agent `acd.call_ended`). Parts may end in any order. Other kinds are ignored.
+A callback booked without waiting in line (its own contact, whose first event is
+`acd.callback_requested`) is a call of its own: offered and requested when booked, its caller
+the number to call, kept when it connects.
 """
 
 from __future__ import annotations
@@ -31,6 +34,11 @@ EventData = Union[Mapping[str, Any], "AcdEvent"]
 """An event's data: a mapping (the event log), or a routing-engine event itself (its `get`
 reads the same fields), which spares the simulator a dict per event."""
 Event = tuple[float, str, str | None, EventData]
+
+DERIVATION_VERSION = 2
+"""Raised whenever the same events would give other records; a stored calls table derived by
+another version is derived again (analytics/calls_table.py). 2: callbacks booked without
+waiting are callback requests, no longer IVR calls."""
 
 _ACD_OUTCOMES = {
     "acd.answered": CallOutcome.ANSWERED,
@@ -239,8 +247,19 @@ def _acd_outcome(kind: str) -> Any:
             d.values["agent"] = data.get("agent_id", "")
         if outcome is CallOutcome.CALLBACK:
             d.values["callback_promised"] = data.get("promised_at") is not None
+            if d.queued_at is None:
+                _booked(d, _at, data)
 
     return handle
+
+
+def _booked(d: _Draft, at: float, data: EventData) -> None:
+    """A callback booked without waiting in line (from a menu, a web form, a voicemail): a
+    contact of its own, offered when asked for, and in the routing engine until it closes."""
+    v = d.values
+    d.queued_at, d.acd_open = at, True
+    v["queue"] = v["final_queue"] = data.get("queue", "")
+    v.setdefault("caller", data.get("number") or "")
 
 
 def _overflowed(d: _Draft, _at: float, data: EventData) -> None:
@@ -288,7 +307,7 @@ _HANDLERS: dict[str, Any] = {
     "acd.closed": _closed,
     **{kind: _acd_outcome(kind) for kind in _ACD_OUTCOMES},
 }
-_STARTERS = frozenset({"call.received", "call.rejected", "acd.queued"})
+_STARTERS = frozenset({"call.received", "call.rejected", "acd.queued", "acd.callback_requested"})
 
 KINDS_READ = frozenset(_HANDLERS)
 """Every event kind the derivation reads; others can be left out of its stream."""
