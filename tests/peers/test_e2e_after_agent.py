@@ -49,6 +49,7 @@ def test_a_caller_left_in_the_flow_by_the_agent_is_shown_after_the_agent(
         lambda: (c := live_call(centre, caller.call_id)) and c["agent_leg"] and c,
     )
     assert talking["state"] == "connected" and talking["agent"] == "alice"
+    assert talking["agent_name"] == "Alice"  # the company file's name, for the page
 
     assert centre.api("POST", "/api/desk/hangup").status_code == 200
     after = centre.wait(

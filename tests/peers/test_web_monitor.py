@@ -47,6 +47,8 @@ def test_supervisor_listens_then_barges_and_both_parties_hear_them(
             {noiseSuppression: false, echoCancellation: false, autoGainControl: false}))""")
         page.goto(f"{centre.http_url}/calls")  # the live calls, each with its buttons
         page.wait_for_selector(f'[data-monitor="{call_id}"] button[data-mode="listen"]')
+        row = page.locator(f'[data-monitor="{call_id}"]').locator("xpath=ancestor-or-self::tr")
+        assert "\tAlice\t" in row.inner_text()  # the agent by name (their id is alice)
         page.click(f'[data-monitor="{call_id}"] button[data-mode="listen"]')
         try:
             page.wait_for_selector("#monitor-bar:not([hidden])", timeout=15000)

@@ -24,6 +24,11 @@ def _agent_leg(centre: ContactCentre, call: InboundCall) -> str | None:
     return line.leg.stream if line is not None and line.leg is not None else None
 
 
+def _name_of(centre: ContactCentre, agent_id: str | None) -> str | None:
+    agent = centre.services.company.agent(agent_id) if agent_id else None
+    return agent.name if agent is not None and agent.name else agent_id
+
+
 def describe(centre: ContactCentre, call: InboundCall, wall_now: float) -> dict[str, Any]:
     crm = call.crm
     account = crm.get("account") or {}
@@ -46,6 +51,7 @@ def describe(centre: ContactCentre, call: InboundCall, wall_now: float) -> dict[
         "queue": queue,
         "team": centre.team_of(queue) if queue else None,
         "agent": call.agent,
+        "agent_name": _name_of(centre, call.agent),
         "agent_leg": _agent_leg(centre, call),
         "recording": call.recording,
         "since_s": round(max(wall_now - call.answered_at, 0.0), 1),

@@ -24,7 +24,8 @@ function cells(row, call) {
   state.replaceChildren(el("span", { class: "chip", "data-state": call.state === "connected" ? "on-call" : call.state }, STATES[call.state] || call.state));
   caller.replaceChildren(...callerCell(call).filter(Boolean));
   queue.textContent = call.queue || "—";
-  agent.textContent = call.agent ? (call.state === "after_agent" ? `${call.agent} (hung up)` : call.agent) : "—";
+  const who = call.agent_name || call.agent;
+  agent.textContent = call.agent ? (call.state === "after_agent" ? `${who} (hung up)` : who) : "—";
   time.dataset.since = String(call.since_s);
   // Before an agent answers and after the agent has left (a survey), there is no conversation
   // to join: monitor.js disables the buttons of a cell so marked.
