@@ -179,11 +179,11 @@ class DemoSimulation:
         e, t = self.events, self.carrier.tally
         on_break = sum(1 for a in self.agents if a.state is AgentState.ON_BREAK and not a.leaving)
         return (
-            f"{t['placed']} callers so far; {e['acd.answered']} answered by agents, "
-            f"{e['acd.abandoned']} gave up waiting, {e['acd.callback_requested']} kept their "
-            f"place for a callback ({e['acd.callback_connected']} called back), "
+            f"{_count(t['placed'], 'caller')} so far; {e['acd.answered']} answered by agents, "
+            f"{e['acd.abandoned']} gave up waiting, {e['acd.callback_requested']} asked for a "
+            f"callback ({e['acd.callback_connected']} called back), "
             f"{e['call.survey']} rated their call; {len(self.carrier.calls)} on the line now, "
-            f"{on_break} agent(s) on a break"
+            f"{_count(on_break, 'agent')} on a break"
         )
 
     # -- the end --------------------------------------------------------------------------------
@@ -215,3 +215,7 @@ class DemoSimulation:
         ours = {agent.agent.id for agent in self.agents}
         while ours & self.server.centre.logged_in and loop.time() < deadline:
             await asyncio.sleep(0.05)
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" if n == 1 else f"{n} {noun}s"
