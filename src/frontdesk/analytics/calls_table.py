@@ -87,7 +87,8 @@ _ROW_FIELDS = tuple(c.name for c in calls_table.columns)
 
 
 def ensure_schema(engine: Engine) -> None:
-    """Creates the tables; a new calls table starts with an (empty) up-to-date rollup."""
+    """Creates the tables; a new calls table starts with an (empty) up-to-date rollup and the
+    current derivation's version."""
     events_metadata.create_all(engine)
     calls_metadata.create_all(engine)
     rollup.rollup_metadata.create_all(engine)
@@ -95,16 +96,11 @@ def ensure_schema(engine: Engine) -> None:
         # later calls of a number (missed calls called back); made here, not in the table's
         # definition, so databases made before it get it too
         conn.execute(text("CREATE INDEX IF NOT EXISTS calls_caller ON calls (caller, offered_at)"))
-        if (
-            conn.dialect.name == "sqlite"
-            and _state(conn, _ROLLUP) is None
-            and conn.execute(select(calls_table.c.call_id)).first() is None
-        ):
+        if conn.execute(select(calls_table.c.call_id)).first() is not None:
+            return  # a table with calls keeps the versions it was made by
+        if conn.dialect.name == "sqlite" and _state(conn, _ROLLUP) is None:
             _set_state(conn, _ROLLUP, rollup.ROLLUP_VERSION)
-        if (
-            _state(conn, _DERIVATION) is None
-            and conn.execute(select(calls_table.c.call_id)).first() is None
-        ):
+        if _state(conn, _DERIVATION) is None:
             _set_state(conn, _DERIVATION, DERIVATION_VERSION)
 
 

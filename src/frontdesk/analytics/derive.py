@@ -239,7 +239,7 @@ def _queued(d: _Draft, at: float, data: EventData) -> None:
 def _acd_outcome(kind: str) -> Any:
     outcome = _ACD_OUTCOMES[kind]
 
-    def handle(d: _Draft, _at: float, data: EventData) -> None:
+    def handle(d: _Draft, at: float, data: EventData) -> None:
         if d.outcome is None:  # the first way out of the line is the call's outcome
             d.outcome = outcome
             d.values["wait"] = float(data.get("wait", 0.0))
@@ -248,7 +248,7 @@ def _acd_outcome(kind: str) -> Any:
         if outcome is CallOutcome.CALLBACK:
             d.values["callback_promised"] = data.get("promised_at") is not None
             if d.queued_at is None:
-                _booked(d, _at, data)
+                _booked(d, at, data)
 
     return handle
 
