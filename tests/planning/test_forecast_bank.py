@@ -221,3 +221,33 @@ def test_the_simulate_command_runs_a_forecast_day(
     assert main(["simulate", "--calls-per-hour", "60", "--aht-s", "100", "--staffing",
                  "forecast"]) == 2  # fmt: skip
     assert "--staffing forecast needs" in capsys.readouterr().err
+
+
+def test_the_simulate_command_replays_a_day_of_the_history(
+    data_dir: Path, calls: list[BankCall], capsys: pytest.CaptureFixture[str]
+) -> None:
+    day = date(1999, 8, 18)
+    # offered: served by an agent, or hung up in the queue (phantoms apart); at the queue's
+    # start, or when leaving the VRU for an agent straight away
+    offered = [c for c in calls if c.outcome is Outcome.AGENT or (c.outcome is Outcome.HANG
+               and c.queued)]  # fmt: skip
+    that_day = sum((c.queue_start or c.vru_exit).date() == day for c in offered)
+    argv = ["simulate", "--history", str(data_dir), "--replay", "--from", day.isoformat(),
+            "--hours", "24", "--tz", str(TZ), "--agents", "12", "--seed", "3"]  # fmt: skip
+    assert main([*argv, "--json"]) == 0
+    body = json.loads(capsys.readouterr().out)
+    # every call of the file that reached a queue that day, at its own time, and no other
+    assert body["offered"] == that_day > 1000
+    assert body["scenario"]["arrivals"] == (
+        f"{that_day:,} recorded arrival times replayed "
+        f"(24 h of the history from 1999-08-18 00:00 {TZ})"
+    )
+    assert main(argv) == 0
+    text = capsys.readouterr().out
+    assert text.startswith(f"arrivals   {that_day:,} recorded arrival times replayed"), text
+    assert "\nagents     12 throughout\n" in text
+    assert main(["simulate", "--history", str(data_dir), "--from", "1999-08-18",
+                 "--agents", "3"]) == 2  # fmt: skip
+    assert "--from DAY goes with --replay" in capsys.readouterr().err
+    assert main([*argv[:5], "1999-09-18", *argv[6:]]) == 2  # a day past the history
+    assert "no call to replay" in capsys.readouterr().err

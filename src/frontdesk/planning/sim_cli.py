@@ -2,10 +2,11 @@
 
 Workload from flags (`--calls-per-hour`, `--aht-s`, `--patience-s`) or from imported history
 (`--history DATA_DIR`: empirical handling times, Kaplan-Meier patience, the average arrival
-rate, or `--replay` of the recorded arrival times). What-ifs: agents (`--agents`, or
+rate, or `--replay` of the recorded arrival times, `--from DAY`). What-ifs: agents (`--agents`, or
 `--staffing 0:5,3600:8` for counts from given seconds), wrap-up, ring delay, routing strategy,
-callback offer after a wait, wait announcement. The figures come from the same metric code
-as `frontdesk report`; `--json` prints one object.
+callback offer after a wait, wait announcement (the scenario: sim_flags.py). The run says
+what it assumed, then gives the figures of the same metric code as `frontdesk report`;
+`--json` prints one object.
 """
 
 from __future__ import annotations
@@ -15,73 +16,161 @@ import json
 import math
 import sys
 import time
-from pathlib import Path
 from typing import Any
 
-from frontdesk.acd import OfferCallback, QueueConfig, Strategy, ToVoicemail
+from frontdesk.acd import Strategy
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.metrics import MetricSettings, figures
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
-from frontdesk.planning.sim_forecast import DAY_S, forecast_day
-from frontdesk.planning.sim_history import history_inputs
-from frontdesk.planning.sim_model import (
-    AgentGroup,
-    Announcement,
-    CallbackBehaviour,
-    Distribution,
-    Exponential,
-    Lognormal,
-    Never,
-    PoissonArrivals,
-    ReplayArrivals,
-    Scenario,
-)
+from frontdesk.planning.sim_describe import seconds
+from frontdesk.planning.sim_flags import scenario_from_flags
+from frontdesk.planning.sim_forecast import DAY_S
 from frontdesk.planning.simulator import Simulation
 
 EXIT_BAD_INPUT = 2
-QUEUE = "q"
 
 
 def register(subparsers: Any) -> None:
-    sim = subparsers.add_parser("simulate", help="run the routing engine on simulated calls")
-    sim.add_argument("--calls-per-hour", type=float, help="Poisson arrival rate")
-    sim.add_argument("--aht-s", type=float, help="mean handling (talk) time, s")
-    sim.add_argument("--service", choices=("exponential", "lognormal"), default="exponential")
-    sim.add_argument("--service-sd-s", type=float, help="standard deviation for lognormal")
-    sim.add_argument("--patience-s", type=float, help="mean patience, s (exponential)")
-    sim.add_argument("--history", help="data dir with imported calls: service, patience, rate")
-    sim.add_argument("--queue", action="append", default=[], help="history of these queues only")
-    sim.add_argument("--replay", action="store_true", help="replay the history's arrivals")
-    sim.add_argument(
+    sim = subparsers.add_parser(
+        "simulate",
+        help="run the routing engine on simulated calls",
+        description="One queue's what-if through the real routing engine in virtual time.\n"
+        "The workload comes from flags or from imported history; the run first says what\n"
+        "it assumed (arrivals, handling, patience, agents), then gives the report's figures.",
+        epilog=_EXAMPLES,
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    work = sim.add_argument_group("workload (flags override what --history gives)")
+    work.add_argument("--calls-per-hour", type=float, help="Poisson arrival rate")
+    work.add_argument("--aht-s", type=float, help="mean handling (talk) time, s")
+    work.add_argument(
+        "--service",
+        choices=("exponential", "lognormal"),
+        default="exponential",
+        help="handling-time distribution for --aht-s (default exponential)",
+    )
+    work.add_argument(
+        "--service-sd-s", type=float, help="standard deviation for lognormal (default: the mean)"
+    )
+    work.add_argument(
+        "--patience-s",
+        type=float,
+        help="mean patience, s (exponential); without it and --history, callers never give up",
+    )
+    work.add_argument(
+        "--history",
+        metavar="DATA_DIR",
+        help="data dir with imported calls: handling times, Kaplan-Meier "
+        "patience and the average arrival rate",
+    )
+    work.add_argument(
+        "--queue",
+        action="append",
+        default=[],
+        help="with --history: that queue's calls only (repeat for several)",
+    )
+    work.add_argument(
+        "--replay",
+        action="store_true",
+        help="with --history: its recorded arrival times, from its first call",
+    )
+    work.add_argument(
+        "--from",
+        dest="replay_from",
+        metavar="DAY",
+        help="with --replay: from the start of DAY (YYYY-MM-DD, in --tz)",
+    )
+    work.add_argument(
         "--forecast",
         metavar="DAY",
-        help="with --history: simulate the forecast "
-        "of DAY (YYYY-MM-DD): its arrivals by interval, the history's patience",
+        help="with --history: simulate the forecast of DAY (YYYY-MM-DD): its "
+        "arrivals by hour, the history's patience",
     )
-    sim.add_argument("--forecast-weeks", type=int, default=4, help="weeks the forecast learns")
-    sim.add_argument("--target-sl", type=float, default=0.8, help="for --staffing forecast")
-    sim.add_argument("--tz", default="UTC", help="time zone of the forecast day")
-    sim.add_argument("--agents", type=int, help="agents logged in throughout")
-    sim.add_argument(
+    work.add_argument(
+        "--forecast-weeks", type=int, default=4, help="weeks the forecast learns from (default 4)"
+    )
+    work.add_argument(
+        "--target-sl",
+        type=float,
+        default=0.8,
+        help="service level --staffing forecast staffs for (default 0.8)",
+    )
+    work.add_argument(
+        "--tz", default="UTC", help="time zone of the forecast day and of times shown (default UTC)"
+    )
+    what = sim.add_argument_group("what if")
+    what.add_argument("--agents", type=int, help="agents logged in throughout")
+    what.add_argument(
         "--staffing",
         help="agents from given seconds on, e.g. 0:5,3600:8; "
-        "'forecast': what the forecast day needs per interval",
+        "'forecast': what the forecast day needs each hour",
     )
-    sim.add_argument("--wrap-s", type=float, default=0.0, help="wrap-up after each call, s")
-    sim.add_argument("--ring-delay-s", type=float, default=0.0, help="ring before answer, s")
-    sim.add_argument("--strategy", default="longest-idle", choices=[s.value for s in Strategy])
-    sim.add_argument("--callback-after-s", type=float, help="offer a callback after this wait")
-    sim.add_argument("--callback-accept", type=float, default=0.5, help="share who accept")
-    sim.add_argument("--announce-after-s", type=float, help="announce the expected wait then")
-    sim.add_argument("--hours", type=float, default=8.0, help="hours of arrivals")
-    sim.add_argument("--warmup-h", type=float, default=0.0, help="hours left out of figures")
-    sim.add_argument("--seed", type=int, default=1)
-    sim.add_argument("--target-s", type=float, default=20.0)
-    sim.add_argument("--short-abandon-s", type=float, default=5.0)
-    sim.add_argument("--definition", default=DEFAULT_SL_DEFINITION.value)
-    sim.add_argument("--json", action="store_true", help="print one JSON object")
+    what.add_argument(
+        "--wrap-s", type=float, default=0.0, help="wrap-up after each call, s (default 0)"
+    )
+    what.add_argument(
+        "--ring-delay-s",
+        type=float,
+        default=0.0,
+        help="ring before the agent answers, s (default 0)",
+    )
+    what.add_argument(
+        "--strategy",
+        default="longest-idle",
+        choices=[s.value for s in Strategy],
+        help="which free agent gets the call (default longest-idle)",
+    )
+    what.add_argument(
+        "--callback-after-s", type=float, help="offer a callback after this wait (default: never)"
+    )
+    what.add_argument(
+        "--callback-accept",
+        type=float,
+        default=0.5,
+        help="share of callers offered a callback who take it (default 0.5)",
+    )
+    what.add_argument(
+        "--announce-after-s",
+        type=float,
+        help="announce the expected wait then; callers who would not wait "
+        "that long hang up (default: no announcement)",
+    )
+    run = sim.add_argument_group("run and figures")
+    run.add_argument("--hours", type=float, default=8.0, help="hours of arrivals (default 8)")
+    run.add_argument(
+        "--warmup-h",
+        type=float,
+        default=0.0,
+        help="first hours left out of the figures (default 0)",
+    )
+    run.add_argument(
+        "--seed", type=int, default=1, help="the same seed gives the same run (default 1)"
+    )
+    run.add_argument(
+        "--target-s", type=float, default=20.0, help="service-level time T, s (default 20)"
+    )
+    run.add_argument(
+        "--short-abandon-s",
+        type=float,
+        default=5.0,
+        help="abandons sooner than this are short (default 5)",
+    )
+    run.add_argument(
+        "--definition",
+        default=DEFAULT_SL_DEFINITION.value,
+        help="service-level definition, one of docs/analytics.md's names "
+        f"(default {DEFAULT_SL_DEFINITION.value})",
+    )
+    run.add_argument("--json", action="store_true", help="print one JSON object")
     sim.set_defaults(func=_guarded)
+
+
+_EXAMPLES = """examples:
+  frontdesk simulate --calls-per-hour 200 --aht-s 180 --patience-s 300 --agents 12
+  frontdesk simulate --history data --replay --hours 24 --agents 11    # one more agent?
+  frontdesk simulate --history data --forecast 2026-12-01 --staffing forecast --tz Europe/London
+"""
 
 
 def _guarded(args: argparse.Namespace) -> int:
@@ -92,82 +181,10 @@ def _guarded(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
 
 
-def _staffing(args: argparse.Namespace, planned: AgentGroup | None = None) -> AgentGroup:
-    if args.staffing == "forecast":
-        if planned is None:
-            raise PlanningError("--staffing forecast needs --history DATA_DIR --forecast DAY")
-        return planned
-    if args.staffing:
-        try:
-            steps = [
-                (float(a), int(b)) for a, b in (p.split(":") for p in args.staffing.split(","))
-            ]
-        except ValueError:
-            raise PlanningError("--staffing is SECONDS:AGENTS,... e.g. 0:5,3600:8") from None
-        first = next((n for at, n in steps if at == 0), 0)
-        return AgentGroup("agent", first, (QUEUE,), schedule=tuple(s for s in steps if s[0] > 0))
-    if args.agents is None or args.agents < 1:
-        raise PlanningError("give --agents N (1 or more) or --staffing")
-    return AgentGroup("agent", args.agents, (QUEUE,))
-
-
-def _scenario(args: argparse.Namespace) -> Scenario:
-    duration = args.hours * 3600
-    service: Distribution | None = None
-    patience: Distribution = Never()
-    arrivals: PoissonArrivals | ReplayArrivals | None = None
-    planned: AgentGroup | None = None
-    if args.forecast and not args.history:
-        raise PlanningError("--forecast DAY needs --history DATA_DIR (the calls it learns from)")
-    if args.history:
-        found = history_inputs(Path(args.history), tuple(args.queue), duration)
-        service, patience = found.service, found.patience
-        arrivals = (
-            ReplayArrivals(tuple((t, QUEUE) for t in found.arrivals))
-            if args.replay
-            else (PoissonArrivals.constant(QUEUE, found.calls_per_hour, duration))
-        )
-        if args.forecast:
-            day = forecast_day(args, QUEUE)
-            arrivals, patience, planned = day.arrivals, day.patience, day.staffing
-    if args.aht_s is not None:
-        service = (
-            Lognormal(args.aht_s, args.service_sd_s or args.aht_s)
-            if args.service == "lognormal"
-            else Exponential(args.aht_s)
-        )
-    if args.patience_s is not None:
-        patience = Exponential(args.patience_s)
-    if args.calls_per_hour is not None:
-        arrivals = PoissonArrivals.constant(QUEUE, args.calls_per_hour, duration)
-    if service is None or arrivals is None:
-        raise PlanningError("give --calls-per-hour and --aht-s, or --history DATA_DIR")
-    callback = args.callback_after_s is not None
-    queue = QueueConfig(
-        QUEUE,
-        strategy=Strategy(args.strategy),
-        wrap_up=args.wrap_s,
-        ring_timeout=None,
-        target_answer_time=args.target_s,
-        max_wait=args.callback_after_s,
-        on_max_wait=OfferCallback() if callback else ToVoicemail(),
-    )
-    return Scenario(
-        queues=(queue,),
-        groups=(_staffing(args, planned),),
-        arrivals=(arrivals,),
-        service=service,
-        patience=patience,
-        ring_delay_s=args.ring_delay_s,
-        callback=CallbackBehaviour(args.callback_accept) if callback else None,
-        announcement=Announcement(args.announce_after_s) if args.announce_after_s else None,
-    )
-
-
 def _run(args: argparse.Namespace) -> int:
     if args.forecast:
         args.hours = DAY_S / 3600  # the forecast's intervals cover the whole day
-    scenario = _scenario(args)
+    scenario, words = scenario_from_flags(args)
     settings = MetricSettings(
         args.target_s, args.short_abandon_s, definition=SLDefinition.parse(args.definition)
     )
@@ -180,11 +197,18 @@ def _run(args: argparse.Namespace) -> int:
         hours=args.hours,
         simulated_calls=len(result.records),
         run_s=round(elapsed, 3),
+        scenario=words,
     )
     if args.json:
         print(json.dumps({k: _finite(v) for k, v in out.items()}))
         return 0
-    print(f"{len(result.records)} calls simulated in {elapsed:.2f} s (seed {args.seed})")
+    for name, line in words.items():
+        print(f"{name:<10} {line}")
+    warm = f" after a {args.warmup_h:g} h warm-up" if args.warmup_h else ""
+    print(
+        f"{len(result.records):,} calls simulated ({args.hours:g} h of arrivals{warm}) "
+        f"in {elapsed:.2f} s, seed {args.seed}:"
+    )
     for name in (
         "offered",
         "answered",
@@ -198,7 +222,12 @@ def _run(args: argparse.Namespace) -> int:
         "occupancy",
     ):
         value = out[name]
-        shown = "-" if value is None else (f"{value:.1%}" if name in _RATES else f"{value:g}")
+        shown = (
+            "-" if value is None
+            else f"{value:.1%}" if name in _RATES
+            else seconds(value) if name.endswith("_s")
+            else f"{value:,}"
+        )  # fmt: skip
         print(f"  {name:<18} {shown}")
     return 0
 

@@ -4,7 +4,8 @@ From the derived calls table (analytics/calls_table.py) of a data directory: han
 (talk + hold + wrap-up) of answered calls, resampled as they are; patience as the
 Kaplan-Meier curve of the waits of answered (censored) and abandoned calls, with the
 censored-exponential mean as its tail; the mean arrival rate over the days present; and the
-recorded arrival times of the first `duration` seconds, for replay.
+recorded arrival times of the first `duration` seconds (from the first call, or from a
+given time such as the start of a day), for replay.
 """
 
 from __future__ import annotations
@@ -28,10 +29,14 @@ class HistoryInputs:
     service: Empirical
     patience: KaplanMeierPatience
     calls_per_hour: float
-    arrivals: tuple[float, ...]  # seconds from the first arrival, within the duration
+    arrivals: tuple[float, ...]  # seconds from `first_at`, within the duration
+    first_at: float  # epoch seconds the replay starts at: the first arrival, or as asked
+    span_h: float  # hours from the first arrival to the last (at least one)
 
 
-def history_inputs(data_dir: Path, queues: tuple[str, ...], duration_s: float) -> HistoryInputs:
+def history_inputs(
+    data_dir: Path, queues: tuple[str, ...], duration_s: float, replay_from: float | None = None
+) -> HistoryInputs:
     if not (data_dir / "frontdesk.db").is_file():
         raise PlanningError(f"no Frontdesk database in {data_dir} (import history first)")
     engine = open_engine(data_dir)
@@ -65,12 +70,17 @@ def history_inputs(data_dir: Path, queues: tuple[str, ...], duration_s: float) -
     if not handle or not times or not any(abandoned):
         raise PlanningError("the history has no answered and abandoned calls to learn from")
     span_h = max(times[-1] - times[0], 3600.0) / 3600.0
-    first = times[0]
+    first = times[0] if replay_from is None else replay_from
+    replayed = tuple(t - first for t in times if 0 <= t - first < duration_s)
+    if not replayed:
+        raise PlanningError("the history has no call to replay in the hours asked for")
     return HistoryInputs(
         service=Empirical(tuple(handle)),
         patience=KaplanMeierPatience(
             kaplan_meier(wait_list, abandoned), exponential_patience(wait_list, abandoned).mean_s
         ),
         calls_per_hour=len(times) / span_h,
-        arrivals=tuple(t - first for t in times if t - first < duration_s),
+        arrivals=replayed,
+        first_at=first,
+        span_h=span_h,
     )

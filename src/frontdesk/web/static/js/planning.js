@@ -115,7 +115,7 @@ async function history(event) {
     $("history-summary").textContent = `${t.offered.toLocaleString()} calls offered in ` +
       `${t.intervals} intervals, ${t.abandoned.toLocaleString()} gave up. With one more agent ` +
       `in every interval, Erlang A (mean patience ${found.patience_s.toFixed(0)} s from these ` +
-      `calls) says about ${t.abandons_saved.toFixed(0)} of them would have been answered.`;
+      `calls) says about ${Math.round(t.abandons_saved).toLocaleString()} of them would have been answered.`;
     $("history-chart").src = `/api/planning/history/chart.svg?${p}`;
     $("history-chart").alt = "Agents needed and agents seen per interval; abandonment with one more agent";
     $("history-csv").href = `/api/planning/history?${p}&format=csv`;
@@ -146,7 +146,7 @@ function forecastSummary(found) {
     ? `Erlang A (mean patience ${found.patience.mean_s.toFixed(0)} s from the same weeks)`
     : "Erlang C";
   const came = t.actual_calls == null ? "" : ` ${t.actual_calls.toLocaleString()} came.`;
-  $("forecast-summary").textContent = `${t.calls.toFixed(0)} calls expected on ${found.date}` +
+  $("forecast-summary").textContent = `${Math.round(t.calls).toLocaleString()} calls expected on ${found.date}` +
     ` (the same weekday over ${h.weeks} week${h.weeks === 1 ? "" : "s"} before ${h.cut},` +
     ` scaled by ${h.level.toFixed(2)} to the latest week).${came} ${model}: up to` +
     ` ${t.peak_agents} agents, ${t.agent_hours.toFixed(1)} agent-hours.`;
