@@ -34,6 +34,7 @@ packets and headers as numpy arrays, so that the kernel, not Python, is their co
 reports the CPU per stream carried, which a busy machine biases less than the verdict.
 
 Usage: python bench/media_capacity.py [--quick] [--steps 500,1000,...] [--seconds S] [--rt P]
+                                      [--gc-thresholds A,B,C]
        python bench/media_capacity.py --per-packet   (the worker's CPU per packet, in-process)
 The last line is JSON.
 """
@@ -375,6 +376,8 @@ class Step:
     cpu_per_stream: float  # % of a core per stream really carried (robust to a busy machine)
     rfc3550_p99_ms: float | None = None  # RFC 3550 jitter of every stream (not the headline)
     steal_pct: float = 0.0  # of the machine, taken by the hypervisor in the window
+    gc_per_s: float = 0.0  # the workers' collections a second during the step (Frontdesk)
+    gc_longest_ms: float | None = None  # their longest collection since the engine started
 
     @property
     def clean(self) -> bool:
@@ -388,7 +391,8 @@ def make_step(streams: int, summary: dict[str, Any], seconds: float) -> Step:
     per_stream = 100 * summary["server_core_share"] / carried if carried else float("nan")
     return Step(streams, summary["loss"], summary["p99_jitter_ms"], summary["cpu_pct"],
                 summary["far_cpu_pct"], summary["expected"] / (streams * 50 * seconds),
-                per_stream, summary["p99_rfc3550_jitter_ms"], summary["steal_pct"])  # fmt: skip
+                per_stream, summary["p99_rfc3550_jitter_ms"], summary["steal_pct"],
+                summary.get("gc_per_s", 0.0), summary.get("gc_longest_ms"))  # fmt: skip
 
 
 def cpu_of(pids: list[int]) -> float:
@@ -492,6 +496,11 @@ async def engine_ladder(
     def late_ticks() -> int:  # ticks serviced > 5 ms late, from the workers' WorkerLoad
         return sum(w.load.late_ticks for w in engine.workers if w.load is not None)
 
+    def collector() -> tuple[int, float, float]:  # runs, seconds, longest: since start
+        loads = [w.load for w in engine.workers if w.load is not None]
+        return (sum(x.gc_runs for x in loads), sum(x.gc_seconds for x in loads),
+                max((x.gc_longest for x in loads), default=0.0))  # fmt: skip
+
     try:
         for n in steps:
             names: list[str] = []
@@ -527,9 +536,14 @@ async def engine_ladder(
                 await asyncio.sleep(0.3)  # let the workers adopt their sockets
                 return legs
 
-            late_before = late_ticks()
+            late_before, gc_before, gc_from = late_ticks(), collector(), time.monotonic()
             summary = await measure(setup, pids, warmup, seconds, rt_priority)
             summary["late_ticks"] = late_ticks() - late_before
+            gc_after = collector()
+            summary["gc_runs"] = gc_after[0] - gc_before[0]
+            summary["gc_ms"] = round(1000 * (gc_after[1] - gc_before[1]), 2)
+            summary["gc_longest_ms"] = round(1000 * gc_after[2], 2)  # since the engine started
+            summary["gc_per_s"] = round(summary["gc_runs"] / (time.monotonic() - gc_from), 2)
             for stream in names:
                 engine.close_stream(stream)
             step = make_step(len(names), summary, seconds)
@@ -784,7 +798,10 @@ def report(who: str, step: Step, summary: dict[str, Any]) -> None:
         f"per stream carried (far ends {step.far_cpu_pct:.1f}%): {verdict}; "
         f"p99 jitter by kind {summary.get('p99_by_kind')}"
         + (
-            f", worker ticks > 5 ms late: {summary['late_ticks']}"
+            f", worker ticks > 5 ms late: {summary['late_ticks']}; collector: "
+            f"{summary['gc_runs']} collections ({summary['gc_per_s']}/s), {summary['gc_ms']} ms "
+            f"in all, longest "
+            f"{summary['gc_longest_ms']} ms so far"
             if "late_ticks" in summary
             else ""
         ),
@@ -817,6 +834,8 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     steps = [int(x) for x in args.steps.split(",")]
     warmup, seconds = (1.0, 3.0) if args.quick else (2.0, args.seconds)
     print("load average before the run: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
+    if args.gc_thresholds:
+        os.environ["FRONTDESK_MEDIA_GC_THRESHOLDS"] = args.gc_thresholds  # the workers inherit it
     with tempfile.TemporaryDirectory(prefix="media-bench-") as tmp:
         ours = await engine_ladder(steps, warmup, seconds, Path(tmp), args.rt)
         theirs = None
@@ -839,6 +858,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
         "load_average": os.getloadavg()[0],
         "steal_pct_max": max((s.steal_pct for s in [*ours, *(theirs or [])]), default=None),
         "rt_priority": args.rt,
+        "gc_thresholds": args.gc_thresholds or "default",
+        "gc_longest_ms": _round(max((s.gc_longest_ms for s in ours), default=None), 2),
+        "gc_per_s_max": max((s.gc_per_s for s in ours), default=None),
         "rtpengine_streams": ref.streams if ref else None,
         "rtpengine_p99_jitter_ms": _round(ref.p99_jitter_ms if ref else None, 3),
         "rtpengine_cpu_pct": _round(ref.cpu_pct if ref else None, 1),
@@ -858,6 +880,9 @@ def main() -> None:
     parser.add_argument("--rt", type=int, default=0, metavar="PRIORITY",
                         help="both servers under SCHED_FIFO at this priority, the far ends "
                              "one below (0: off)")  # fmt: skip
+    parser.add_argument("--gc-thresholds", metavar="A,B,C",
+                        help="the media workers' collector thresholds (FRONTDESK_MEDIA_GC_"
+                             "THRESHOLDS; 700,10,10 is Python's own)")  # fmt: skip
     parser.add_argument("--per-packet", action="store_true",
                         help="only the worker's CPU per relayed and per played packet")  # fmt: skip
     args = parser.parse_args()

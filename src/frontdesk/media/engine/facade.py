@@ -291,6 +291,7 @@ class MediaEngine:
             return False
         for event, _fds in messages:
             if isinstance(event, p.WorkerLoad):
+                _note_slow_collection(worker, event)
                 worker.load = event
             elif isinstance(event, p.WorkerReady):
                 worker.ready = True
@@ -336,3 +337,19 @@ class MediaEngine:
             self._loop.remove_reader(worker.process.sentinel)
             self._loop.remove_writer(worker.channel.fileno())
         worker.channel.close()
+
+
+SLOW_COLLECTION_S = 0.005  # a quarter of a packet's 20 ms: jitter a listener could notice
+
+
+def _note_slow_collection(worker: _Worker, load: p.WorkerLoad) -> None:
+    """Logs a worker's longest collector pause each time it grows past SLOW_COLLECTION_S."""
+    before = worker.load.gc_longest if worker.load is not None else 0.0
+    if load.gc_longest > max(before, SLOW_COLLECTION_S):
+        log.info(
+            "media worker %d: a garbage collection took %.1f ms, its longest so far "
+            "(%d collections)",
+            worker.index,
+            1000 * load.gc_longest,
+            load.gc_runs,
+        )

@@ -242,6 +242,10 @@ class WorkerLoad:
     # Seconds of the last second the worker was runnable but waiting for a CPU (the kernel's
     # schedstat run delay): lateness the scheduler caused, not the worker's own work.
     waited: float = 0.0
+    # The cycle collector since the worker started: collections, seconds in them, the longest.
+    gc_runs: int = 0
+    gc_seconds: float = 0.0
+    gc_longest: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)

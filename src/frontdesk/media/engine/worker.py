@@ -27,6 +27,7 @@ from frontdesk.media.engine.realtime import go_realtime
 from frontdesk.media.engine.sources import AudioLibrary
 from frontdesk.media.engine.stream import Stream
 from frontdesk.media.engine.tick_timer import SlotTimer, slot_timer
+from frontdesk.media.engine.worker_health import CollectorWatch, RunDelay, thresholds_from_env
 from frontdesk.media.ticker import SlotAssigner, Ticker
 
 log = logging.getLogger("frontdesk.media")
@@ -76,9 +77,10 @@ class MediaWorker:
         self.send_buf = bytearray(2048)
         self.send_view = memoryview(self.send_buf)
         self.busy = 0.0
+        self.collector: CollectorWatch | None = None  # set by worker_main
         self.late_ticks = 0
         self.max_late = 0.0
-        self._sched_stat = _SchedStat()
+        self._sched_stat = RunDelay()
         self._handlers: dict[type, Callable[[Any, list[int], float], None]] = {
             p.OpenStream: self._open, p.Configure: self._configure, p.Play: self._play,
             p.StopPlay: self._stop_play, p.Record: self._record, p.Bridge: self._bridge,
@@ -167,9 +169,12 @@ class MediaWorker:
 
     def _report_load(self, now: float) -> None:
         period = LOAD_TICKS * self.ticker.period
+        gc_figures = (0, 0.0, 0.0)
+        if (watch := self.collector) is not None:
+            gc_figures = (watch.runs, watch.total_s, watch.longest_s)
         load = p.WorkerLoad(len(self.streams), min(self.busy / period, 1.0), self.late_ticks,
                             self.ticker.skipped, self.max_late,
-                            self._sched_stat.waited_since_last())  # fmt: skip
+                            self._sched_stat.waited_since_last(), *gc_figures)  # fmt: skip
         self.busy = self.max_late = 0.0
         self.events.append(load)
 
@@ -336,31 +341,6 @@ class MediaWorker:
         self.running = False
 
 
-class _SchedStat:
-    """The kernel's run delay of this thread: time spent runnable but not running
-    (/proc/thread-self/schedstat, second field, in ns; absent without CONFIG_SCHEDSTATS)."""
-
-    def __init__(self) -> None:
-        try:
-            self.fd = os.open("/proc/thread-self/schedstat", os.O_RDONLY)
-        except OSError:
-            self.fd = -1
-        self.last = self._read()
-
-    def _read(self) -> int:
-        if self.fd < 0:
-            return 0
-        try:
-            return int(os.pread(self.fd, 128, 0).split()[1])
-        except (OSError, IndexError, ValueError):
-            return 0
-
-    def waited_since_last(self) -> float:
-        now = self._read()
-        waited, self.last = now - self.last, now
-        return max(waited, 0) / 1e9
-
-
 def worker_main(sock: socket.socket, rt_priority: int = 0) -> None:
     """Entry point of the worker process (spawned, so nothing is inherited but the socket)."""
     logging.basicConfig(
@@ -370,11 +350,15 @@ def worker_main(sock: socket.socket, rt_priority: int = 0) -> None:
     scheduling = go_realtime(rt_priority)
     channel = Channel(sock)
     worker = MediaWorker(channel)
-    # The loop allocates little and keeps little: freezing what exists at start-up and
-    # collecting young objects rarely keeps collector pauses out of the 20 ms schedule.
+    # Freezing what exists at start-up (imports, tables) keeps it out of every collection;
+    # the thresholds (worker_health.py) keep the collections rare.
+    thresholds, refused = thresholds_from_env()
+    if refused:
+        log.warning("%s", refused)
     gc.collect()
     gc.freeze()
-    gc.set_threshold(50_000, 50, 100)
+    gc.set_threshold(*thresholds)
+    worker.collector = CollectorWatch()
     worker.events.append(p.WorkerReady(os.getpid(), scheduling))
     try:
         worker.run()
