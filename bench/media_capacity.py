@@ -634,14 +634,15 @@ def start_rtpengine(
     if binary is None:
         print("rtpengine is not installed (Debian: rtpengine-daemon); skipped", flush=True)
         return None
-    ng_port = random.randrange(30000, 40000)
-    base = random.randrange(40000, 50000, 2)
+    ng_port = random.randrange(30000, 35000)
+    # A ladder's calls keep their ports until it ends: 22,000 ports hold steps to 4,000 streams.
+    base = random.randrange(36000, 42000, 2)
     with (workdir / "rtpengine.log").open("w") as log:
         # The same real-time priority as our workers, for all its threads (chrt is inherited).
         chrt = ["chrt", "-f", str(rt_priority)] if rt_priority else []
         daemon = subprocess.Popen(
             [*chrt, binary, "--config-file=none", "-f", "-E", "-i", "127.0.0.1",
-             "-n", f"127.0.0.1:{ng_port}", "-m", str(base), "-M", str(base + 12000),
+             "-n", f"127.0.0.1:{ng_port}", "-m", str(base), "-M", str(base + 22000),
              "--table=-1", "--log-level=4"],
             stdout=log, stderr=subprocess.STDOUT,
         )  # fmt: skip
