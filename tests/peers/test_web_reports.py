@@ -186,6 +186,6 @@ def test_reports_and_planning_pages_on_the_bank_history(
         summary = page.request.get(f"{base}/api/reports/summary?from={DAY}&to=1999-08-02")
         offered = summary.json()["rows"][0]["offered"]
         assert sum(r["calls"] for r in rows) == pytest.approx(offered)  # one week: level 1
-        assert f"{offered} calls expected" in page.locator("#forecast-summary").inner_text()
+        assert f"{offered:,} calls expected" in page.locator("#forecast-summary").inner_text()
         assert "Not enough history" in page.locator("#forecast-error-measure").inner_text()
         page.screenshot(path=str(DOCS / "planning.png"), full_page=True)
