@@ -18,6 +18,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import select
+
 from frontdesk.clock import SystemClock
 from frontdesk.config import ConfigError, load_company, load_demo_company
 from frontdesk.crm.csv_import import import_csv, load_mapping
@@ -25,6 +27,7 @@ from frontdesk.crm.demo import load_demo
 from frontdesk.crm.errors import CrmError
 from frontdesk.crm.model import CallerProfile
 from frontdesk.crm.numbers import region_of
+from frontdesk.crm.schema import contacts
 from frontdesk.crm.store import CrmStore
 from frontdesk.store.eventlog import open_engine
 
@@ -68,6 +71,11 @@ def _store(args: argparse.Namespace) -> CrmStore:
     return CrmStore(engine, SystemClock(), region=region, cache_size=0)
 
 
+def _no_contacts(args: argparse.Namespace) -> bool:
+    with open_engine(Path(args.data_dir)).connect() as conn:
+        return conn.execute(select(contacts.c.id).limit(1)).first() is None
+
+
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -96,7 +104,9 @@ def _run_lookup(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_plain(profile) if profile else None, ensure_ascii=False))
     elif profile is None:
-        print(f"{args.number}: not known")
+        empty = _no_contacts(args)
+        hint = f" (the CRM in {args.data_dir} is empty: `frontdesk crm demo` loads the demo's)"
+        print(f"{args.number}: not known" + (hint if empty else ""))
     else:
         print(describe(profile))
     return 0 if profile is not None else 1
