@@ -248,3 +248,35 @@ def test_a_table_derived_by_another_version_is_derived_again(tmp_path: Path) -> 
     row = build(engine, summary).rows[0]
     assert (row["ivr"], row["callbacks"], row["callbacks_kept"]) == (0, 1, 1)
     assert refresh_calls(engine) == 0  # and only once
+
+
+def test_days_and_hours_are_the_companys_unless_told(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    # The web app shows the company's time zone; the command line does too by default: the
+    # demo company's (London, which is UTC in March), or that of the company file given.
+    (tmp_path / "calls.csv").write_text(GENERIC)
+    (tmp_path / "map.yaml").write_text(MAPPING)
+    data = ["--data-dir", str(tmp_path)]
+    assert run(["import", str(tmp_path / "calls.csv"), "--format", "csv", "--mapping",
+                str(tmp_path / "map.yaml"), *data]) == 0  # fmt: skip
+    capsys.readouterr()
+    tokyo = tmp_path / "tokyo.yaml"
+    tokyo.write_text(
+        "company: {name: Tokyo Desk, timezone: Asia/Tokyo}\n"
+        'numbers: [{number: "+81312345678"}]\n'
+        'agents: [{id: a, name: A, extension: "201", password: pw}]\n'
+    )
+
+    def first_hour(*more: str) -> str:
+        assert run(["report", "intervals", "--json", *data, *more]) == 0
+        return str(json.loads(capsys.readouterr().out)["rows"][0]["hour"])
+
+    assert first_hour() == "2024-03-01T09:00"
+    assert first_hour("--config", str(tokyo)) == "2024-03-01T18:00"
+    assert first_hour("--config", str(tokyo), "--tz", "America/New_York") == "2024-03-01T04:00"
+    broken = tmp_path / "broken.yaml"
+    broken.write_text("company: {name: X\n")
+    assert run(["report", "intervals", *data, "--config", str(broken)]) == 2
+    err = capsys.readouterr().err
+    assert f"--config {broken}" in err and "broken.yaml:" in err, err

@@ -24,6 +24,7 @@ from frontdesk.analytics.queries import Window
 from frontdesk.analytics.render import to_csv, to_json, to_table
 from frontdesk.analytics.reports import KINDS, ReportRequest, build
 from frontdesk.analytics.slices import DIMENSIONS, local_day_start, zone
+from frontdesk.config.zone_option import add_zone_options, resolve_zone
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
 from frontdesk.store.eventlog import open_engine
@@ -37,7 +38,7 @@ def register(subparsers: Any) -> None:
     imp.add_argument("file", help="the history file (CSV)")
     imp.add_argument("--format", choices=("anonymous-bank", "csv"), required=True)
     imp.add_argument("--mapping", help="YAML column mapping (required for --format csv)")
-    imp.add_argument("--tz", default="UTC", help="time zone of the file's times (default UTC)")
+    add_zone_options(imp, "time zone of the file's times")
     imp.add_argument("--data-dir", default="data", help="where the database lives")
     imp.set_defaults(func=_guard("import", _run_import))
 
@@ -60,7 +61,7 @@ def register(subparsers: Any) -> None:
         default=DEFAULT_SL_DEFINITION.value,
         help="service-level definition: " + ", ".join(d.value for d in SLDefinition),
     )
-    rep.add_argument("--tz", default="UTC", help="time zone for days and intervals")
+    add_zone_options(rep, "time zone for days and intervals")
     rep.add_argument("--data-dir", default="data", help="where the database lives")
     rep.add_argument("--rebuild", action="store_true", help="derive every call again first")
     # charts (analytics/charts.py): the report drawn as well as printed
@@ -92,7 +93,7 @@ def _guard(name: str, run: Any) -> Any:
 
 
 def _run_import(args: argparse.Namespace) -> int:
-    tz = zone(args.tz)
+    tz = zone(resolve_zone(args, AnalyticsError))
     if args.format == "anonymous-bank":
         calls = anonymous_bank_calls(args.file, tz)
     else:
@@ -124,7 +125,7 @@ def _settings(args: argparse.Namespace) -> MetricSettings:
 
 
 def _run_report(args: argparse.Namespace) -> int:
-    tz = zone(args.tz)
+    tz = zone(resolve_zone(args, AnalyticsError))
     window = Window(
         local_day_start(args.since, tz) if args.since else float("-inf"),
         local_day_start(args.until, tz) if args.until else float("inf"),

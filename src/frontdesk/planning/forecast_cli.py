@@ -24,6 +24,7 @@ from zoneinfo import ZoneInfo
 from frontdesk.analytics.calls_table import refresh_calls
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.slices import zone
+from frontdesk.config.zone_option import add_zone_options, resolve_zone
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.forecast_plan import ForecastPlan, plan_forecast
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, Model, SLDefinition
@@ -41,7 +42,7 @@ def add_parser(sub: Any) -> None:
     p.add_argument("--weeks", type=int, default=4, help="weeks of history to learn from")
     p.add_argument("--interval", choices=("hour", "15min"), default="hour")
     p.add_argument("--queue", action="append", default=[], help="only this queue (repeat)")
-    p.add_argument("--tz", default="UTC", help="time zone of days and intervals")
+    add_zone_options(p, "time zone of days and intervals")
     p.add_argument("--model", choices=("a", "c"), default="a",
                    help="Erlang A with the history's patience (default) or Erlang C")  # fmt: skip
     p.add_argument("--target-sl", type=float, default=0.8, help="service level to reach")
@@ -68,7 +69,7 @@ def build(args: argparse.Namespace, today: date | None = None) -> tuple[Forecast
     if not 1 <= args.weeks <= MAX_WEEKS:
         raise PlanningError(f"--weeks must be between 1 and {MAX_WEEKS}, not {args.weeks}")
     try:
-        tz = zone(args.tz)
+        tz = zone(resolve_zone(args, PlanningError))
     except AnalyticsError as exc:
         raise PlanningError(str(exc)) from exc
     target = Target.service_level(

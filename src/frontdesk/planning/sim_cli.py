@@ -21,6 +21,7 @@ from typing import Any
 from frontdesk.acd import Strategy
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.metrics import MetricSettings, figures
+from frontdesk.config.zone_option import add_zone_options, resolve_zone
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
 from frontdesk.planning.sim_describe import seconds
@@ -96,9 +97,7 @@ def register(subparsers: Any) -> None:
         default=0.8,
         help="service level --staffing forecast staffs for (default 0.8)",
     )
-    work.add_argument(
-        "--tz", default="UTC", help="time zone of the forecast day and of times shown (default UTC)"
-    )
+    add_zone_options(work, "time zone of the forecast day, of --from and of times shown")
     what = sim.add_argument_group("what if")
     what.add_argument("--agents", type=int, help="agents logged in throughout")
     what.add_argument(
@@ -182,6 +181,7 @@ def _guarded(args: argparse.Namespace) -> int:
 
 
 def _run(args: argparse.Namespace) -> int:
+    resolve_zone(args, PlanningError)
     if args.forecast:
         args.hours = DAY_S / 3600  # the forecast's intervals cover the whole day
     scenario, words = scenario_from_flags(args)

@@ -1,0 +1,39 @@
+"""`--tz` for the commands that read or show local times: the company's time zone by default.
+
+The web app shows days and intervals in the company's time zone, so the command line does
+too unless told otherwise: `import` reads a file's times in it, `report`, `plan forecast` and
+`simulate` cut days and hours in it. The company is the one `frontdesk serve` would run:
+`--config FILE`, or the demo company without it.
+"""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+from typing import Any
+
+from frontdesk.config.loader import ConfigError, load_company, load_demo_company
+
+
+def add_zone_options(parser: Any, what: str) -> None:
+    """Adds `--tz` (`what` says what it is for) and `--config` to an argparse parser."""
+    parser.add_argument("--tz", help=f"{what} (default: the company's time zone)")
+    parser.add_argument(
+        "--config",
+        metavar="FILE",
+        help="company file whose time zone is the default (default: the demo company's)",
+    )
+
+
+def resolve_zone(args: argparse.Namespace, error: type[Exception]) -> str:
+    """Sets `args.tz` to the company's time zone when none was given, and returns it; a
+    company file that cannot be read raises `error` with the reasons."""
+    if getattr(args, "tz", None):
+        return str(args.tz)
+    config = getattr(args, "config", None)
+    try:
+        company = load_company(Path(config)) if config else load_demo_company()
+    except ConfigError as exc:
+        raise error(f"--config {config}: {exc}") from None
+    args.tz = company.timezone
+    return company.timezone
