@@ -191,10 +191,12 @@ def _wait(frame: Frame, predicate: str, seconds: float) -> None:
 
 
 def _frame(page: Page) -> Frame:
-    deadline = time.monotonic() + 10
+    # page.frames is only brought up to date while Playwright runs: wait through it (a plain
+    # sleep would leave an iframe that navigated meanwhile at about:blank for ever).
+    deadline = time.monotonic() + 20
     while time.monotonic() < deadline:
         for frame in page.frames:
             if "/widget/frame" in frame.url:
                 return frame
-        time.sleep(0.05)
+        page.wait_for_timeout(50)
     raise AssertionError("the widget's frame did not load")
