@@ -635,7 +635,7 @@ def start_rtpengine(
         print("rtpengine is not installed (Debian: rtpengine-daemon); skipped", flush=True)
         return None
     ng_port = random.randrange(30000, 35000)
-    # A ladder's calls keep their ports until it ends: 22,000 ports hold steps to 4,000 streams.
+    # A 12,000-port range ran out at 2,500 streams (2026-11-23); 22,000 leaves room to 4,000.
     base = random.randrange(36000, 42000, 2)
     with (workdir / "rtpengine.log").open("w") as log:
         # The same real-time priority as our workers, for all its threads (chrt is inherited).
@@ -801,8 +801,7 @@ def report(who: str, step: Step, summary: dict[str, Any]) -> None:
         + (
             f", worker ticks > 5 ms late: {summary['late_ticks']}; collector: "
             f"{summary['gc_runs']} collections ({summary['gc_per_s']}/s), {summary['gc_ms']} ms "
-            f"in all, longest "
-            f"{summary['gc_longest_ms']} ms so far"
+            f"in all, longest {summary['gc_longest_ms']} ms so far"
             if "late_ticks" in summary
             else ""
         ),
@@ -836,7 +835,9 @@ async def main_async(args: argparse.Namespace) -> dict[str, Any]:
     warmup, seconds = (1.0, 3.0) if args.quick else (2.0, args.seconds)
     print("load average before the run: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()), flush=True)
     if args.gc_thresholds:
-        os.environ["FRONTDESK_MEDIA_GC_THRESHOLDS"] = args.gc_thresholds  # the workers inherit it
+        from frontdesk.media.engine.worker_health import ENV as GC_ENV
+
+        os.environ[GC_ENV] = args.gc_thresholds  # the spawned workers inherit it
     with tempfile.TemporaryDirectory(prefix="media-bench-") as tmp:
         ours = await engine_ladder(steps, warmup, seconds, Path(tmp), args.rt)
         theirs = None

@@ -4,15 +4,13 @@ worker process in `WorkerLoad`, and a long collection logged by the engine."""
 
 from __future__ import annotations
 
-import asyncio
 import gc
 import logging
-import random
 
 import pytest
-from engine_harness import FarEnd, until
+from engine_harness import FarEnd, run, until
 
-from frontdesk.media.engine import Configure, MediaEngine
+from frontdesk.media.engine import Configure, Event, MediaEngine
 from frontdesk.media.engine import protocol as p
 from frontdesk.media.engine.facade import _note_slow_collection, _Worker
 from frontdesk.media.engine.worker_health import (
@@ -52,29 +50,25 @@ def test_the_watch_counts_and_times_each_collection_until_closed() -> None:
 def test_the_worker_process_reports_its_collections(monkeypatch: pytest.MonkeyPatch) -> None:
     # A young threshold of 1 makes the worker collect at almost every allocation; the default
     # (the worker's own) keeps an idle worker from collecting at all.
-    async def run(thresholds: str) -> p.WorkerLoad:
+    def first_load(thresholds: str) -> p.WorkerLoad:
         monkeypatch.setenv(ENV, thresholds)
-        base = random.randrange(40000, 58000, 2)
-        engine = MediaEngine(lambda event: None, workers=1, ports=(base, base + 40))
-        await engine.start()
-        try:
+        loads: list[p.WorkerLoad] = []
+
+        async def body(engine: MediaEngine, _events: list[Event]) -> None:
             phone = FarEnd()
             port = engine.open_stream("s")
             engine.configure(Configure("s", phone.address, "PCMU", 0, None))
             engine.play("s", tone="ringback:gb", loop=True)
             phone.send(port, 0, 1, 0, 9, bytes(160))
-            await until(lambda: engine.workers[0].load is not None, timeout=5.0)
-            load = engine.workers[0].load
-            assert load is not None
-            return load
-        finally:
-            await engine.stop()
-            while FarEnd.opened:
-                FarEnd.opened.pop().close()
+            await until(lambda: engine.workers[0].load is not None)
+            loads.append(engine.workers[0].load)  # type: ignore[arg-type]
 
-    busy = asyncio.run(run("1,1,1"))
+        run(body)
+        return loads[0]
+
+    busy = first_load("1,1,1")
     assert busy.gc_runs > 10 and 0 < busy.gc_longest <= busy.gc_seconds
-    idle = asyncio.run(run(",".join(map(str, DEFAULT_THRESHOLDS))))
+    idle = first_load(",".join(map(str, DEFAULT_THRESHOLDS)))
     assert idle.gc_runs == 0 and idle.gc_seconds == 0.0
 
 

@@ -196,3 +196,8 @@ def load_demo_setup() -> Setup:
 
 def load_demo_company() -> Company:
     return load_demo_setup().company
+
+
+def company_or_demo(path: str | None) -> Company:
+    """The company `frontdesk serve` would run: the file at `path`, or the demo company."""
+    return load_company(Path(path)) if path else load_demo_company()

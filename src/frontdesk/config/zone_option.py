@@ -9,10 +9,9 @@ too unless told otherwise: `import` reads a file's times in it, `report`, `plan 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
-from frontdesk.config.loader import ConfigError, load_company, load_demo_company
+from frontdesk.config.loader import ConfigError, company_or_demo
 
 
 def add_zone_options(parser: Any, what: str) -> None:
@@ -32,7 +31,7 @@ def resolve_zone(args: argparse.Namespace, error: type[Exception]) -> str:
         return str(args.tz)
     config = getattr(args, "config", None)
     try:
-        company = load_company(Path(config)) if config else load_demo_company()
+        company = company_or_demo(config)
     except ConfigError as exc:
         raise error(f"--config {config}: {exc}") from None
     args.tz = company.timezone

@@ -21,7 +21,8 @@ from typing import Any
 from sqlalchemy import select
 
 from frontdesk.clock import SystemClock
-from frontdesk.config import ConfigError, load_company, load_demo_company
+from frontdesk.config import ConfigError
+from frontdesk.config.loader import company_or_demo
 from frontdesk.crm.csv_import import import_csv, load_mapping
 from frontdesk.crm.demo import load_demo
 from frontdesk.crm.errors import CrmError
@@ -65,14 +66,14 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def _store(args: argparse.Namespace) -> CrmStore:
     region = args.region
     if region is None:
-        company = load_company(Path(args.config)) if args.config else load_demo_company()
+        company = company_or_demo(args.config)
         region = region_of(number.number for number in company.numbers)
     engine = open_engine(Path(args.data_dir))
     return CrmStore(engine, SystemClock(), region=region, cache_size=0)
 
 
-def _no_contacts(args: argparse.Namespace) -> bool:
-    with open_engine(Path(args.data_dir)).connect() as conn:
+def _no_contacts(store: CrmStore) -> bool:
+    with store.engine.connect() as conn:
         return conn.execute(select(contacts.c.id).limit(1)).first() is None
 
 
@@ -98,13 +99,14 @@ def _run_import(args: argparse.Namespace) -> int:
 
 def _run_lookup(args: argparse.Namespace) -> int:
     try:
-        profile = _store(args).lookup(args.number)
+        store = _store(args)
+        profile = store.lookup(args.number)
     except (CrmError, ConfigError) as exc:
         return _fail(str(exc))
     if args.json:
         print(json.dumps(_plain(profile) if profile else None, ensure_ascii=False))
     elif profile is None:
-        empty = _no_contacts(args)
+        empty = _no_contacts(store)
         hint = f" (the CRM in {args.data_dir} is empty: `frontdesk crm demo` loads the demo's)"
         print(f"{args.number}: not known" + (hint if empty else ""))
     else:

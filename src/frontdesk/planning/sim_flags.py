@@ -9,12 +9,13 @@ Flags given beside `--history` override what it would give.
 from __future__ import annotations
 
 import argparse
-from datetime import date, datetime
-from datetime import time as time_of_day
+from datetime import datetime
 from pathlib import Path
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+from zoneinfo import ZoneInfo
 
 from frontdesk.acd import OfferCallback, QueueConfig, Strategy, ToVoicemail
+from frontdesk.analytics.errors import AnalyticsError
+from frontdesk.analytics.slices import local_day_start, zone
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.sim_describe import (
     describe_arrivals,
@@ -139,8 +140,8 @@ def scenario_from_flags(args: argparse.Namespace) -> tuple[Scenario, dict[str, s
 
 def _zone(tz: str) -> ZoneInfo:
     try:
-        return ZoneInfo(tz)
-    except (ValueError, ZoneInfoNotFoundError):
+        return zone(tz)
+    except AnalyticsError:
         raise PlanningError(f"--tz {tz!r} is not a time zone name") from None
 
 
@@ -149,8 +150,9 @@ def _local(epoch_s: float, tz: str) -> str:
 
 
 def _day_start(day: str, tz: str) -> float:
-    zone = _zone(tz)
+    """Local midnight starting DAY, as `report --from` reads it."""
+    local = _zone(tz)
     try:
-        return datetime.combine(date.fromisoformat(day), time_of_day(), zone).timestamp()
-    except ValueError:
+        return local_day_start(day, local)
+    except AnalyticsError:
         raise PlanningError(f"--from {day!r} is not a day (YYYY-MM-DD)") from None
