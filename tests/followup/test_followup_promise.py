@@ -56,6 +56,14 @@ def test_due_is_rounded_up_to_a_quarter_hour() -> None:
     assert promise_due(exact, team(), TZ) == london(2024, 5, 1, 14, 15)
 
 
+def test_hours_not_exact_in_binary_still_fit_a_stretch_of_that_length() -> None:
+    # 1.1 h is 3960.0000000000005 s in floating point; the 66 minutes left before closing
+    # at 03:06 must be enough, not push the promise to the next opening six days later.
+    hours = sundays_only(((0, 186),))
+    start = london(2024, 3, 31, 2, 0)  # the first minute of summer time
+    assert promise_due(start, team(hours, 1.1), TZ) == start + 66 * 60
+
+
 def test_rounding_stops_at_a_closing_time_off_the_quarter() -> None:
     hours = Schedule(TZ, (((480, 17 * 60 + 50),),) * 7)
     due = promise_due(london(2024, 5, 1, 13, 47), team(hours), TZ)

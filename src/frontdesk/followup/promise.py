@@ -38,7 +38,9 @@ def promise_due(now_wall: float, team: Team, default_tz: str) -> float:
     hours = team.respond_within_h
     if not math.isfinite(hours) or hours < 0:
         raise FollowupError(f"team {team.name} must respond within zero or more hours, not {hours}")
-    need = hours * 3600.0
+    # Hours like 1.1 are not exact in binary: 1.1 * 3600 is 3960.0000000000005, which would
+    # miss a stretch of exactly 66 minutes and push the promise to the next opening.
+    need = round(hours * 3600.0, 3)
     if team.hours is None:
         return round_up_quarter(now_wall + need, zone_of(default_tz), closes=None)
     zone = zone_of(team.hours.timezone)
