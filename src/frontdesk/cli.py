@@ -1,4 +1,4 @@
-"""The `frontdesk` command line: serve, check, and (as later parts land) more."""
+"""The `frontdesk` command line: serve, check, flows, CRM, planning, history, reports, demo."""
 
 from __future__ import annotations
 

@@ -190,6 +190,11 @@ class Server:
             print(f"frontdesk: web app on http://{web_host}:{web_port}/"
                   + (f" (demo users alice, supervisor, admin; password {demo})" if demo else ""),
                   file=sys.stderr, flush=True)  # fmt: skip
+            if not demo and self.web is not None and not self.web.has_users():
+                # A new company's first start: the sign-in page would otherwise be a dead end.
+                print("frontdesk: no web users yet; add the first admin with: frontdesk user add"
+                      f" NAME --role admin --data-dir {self.options.data_dir}",
+                      file=sys.stderr, flush=True)  # fmt: skip
         self._warm_prompts()
         flusher = asyncio.create_task(self._flush_forever())
         ticker = asyncio.create_task(self._tick_forever())

@@ -95,8 +95,8 @@ numbers: [{number: "+15551230000"}]
 """
 
 
-def test_without_a_flows_file_the_demo_flows_run_and_their_gaps_are_warnings() -> None:
-    setup = parse_setup(MINIMAL, "tiny.yaml")
+def test_flows_demo_runs_the_demo_flows_and_their_gaps_are_warnings() -> None:
+    setup = parse_setup(MINIMAL.replace("Tiny}", "Tiny, flows: demo}"), "tiny.yaml")
     assert set(setup.flows.flows) == {"main"}
     gaps = [w for w in setup.warnings if "does not exist" in w.message]
     assert {w.severity for w in gaps} == {Severity.WARNING}
@@ -105,11 +105,20 @@ def test_without_a_flows_file_the_demo_flows_run_and_their_gaps_are_warnings() -
 
 
 def test_a_number_whose_flow_the_demo_flows_lack_is_an_error() -> None:
+    text = MINIMAL.replace("Tiny}", "Tiny, flows: demo}").replace("}]", ", flow: sales}]")
+    with pytest.raises(ConfigError) as info:
+        parse_setup(text, "tiny.yaml")
+    [error] = [p for p in info.value.problems if p.severity is Severity.ERROR]
+    assert error.file == "tiny.yaml" and error.line == 2
+    assert "flow 'sales' does not exist in <built-in demo flows> (known: main)" in error.message
+
+
+def test_a_number_whose_flow_the_written_flows_lack_is_an_error() -> None:
     with pytest.raises(ConfigError) as info:
         parse_setup(MINIMAL.replace("}]", ", flow: sales}]"), "tiny.yaml")
     [error] = [p for p in info.value.problems if p.severity is Severity.ERROR]
     assert error.file == "tiny.yaml" and error.line == 2
-    assert "flow 'sales' does not exist in <built-in demo flows> (known: main)" in error.message
+    assert "flow 'sales' does not exist in <flows written for the company>" in error.message
 
 
 def test_staffing_warnings(tmp_path: Path) -> None:

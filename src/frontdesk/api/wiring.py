@@ -107,6 +107,11 @@ class WebSide:
         self._http = HttpServer(create_app(context), self.host, self.port)
         return await self._http.start()
 
+    def has_users(self) -> bool:
+        """Whether anyone could sign in to the web app (a user who is not disabled)."""
+        context = self.context
+        return context is not None and bool(context.accounts.list_users(include_disabled=False))
+
     def _history(self) -> CompanyHistory | None:
         """Edits from the admin page, kept as versions; None for the built-in demo company."""
         path = self.server.options.config_path

@@ -33,7 +33,12 @@ def run_check(path: Path, out: TextIO | None = None, err: TextIO | None = None) 
 def summary(setup: Setup) -> str:
     c = setup.company
     flows = len(setup.flows.flows)
-    source = c.flows_file if c.flows_file is not None else "the built-in demo flows"
+    if c.flows_file is not None:
+        source = str(c.flows_file)
+    elif c.demo_flows:
+        source = "the built-in demo flows"
+    else:
+        source = "flows written for the company (`frontdesk flow starter FILE` prints them)"
     return (
         f"{c.name}: {len(c.numbers)} number(s), {len(c.agents)} agent(s), "
         f"{len(c.teams)} team(s), {len(c.queues)} queue(s), {len(c.trunks)} trunk(s); "

@@ -148,7 +148,8 @@ class Company:
     timezone: str = "UTC"
     teams: tuple[Team, ...] = ()
     queues: tuple[Queue, ...] = ()
-    flows_file: Path | None = None  # None: the built-in demo flows
+    flows_file: Path | None = None  # None: flows written for the company (starter_flows.py)
+    demo_flows: bool = False  # `flows: demo`: the built-in demo flows
     crm: CrmSource = CrmSource()
     smtp: Smtp | None = None
     dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS

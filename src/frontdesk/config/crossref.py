@@ -6,8 +6,9 @@ exist (a templated name such as "{crm.account.team}" is only known during a call
 problem carries the line of the reference. Findings that leave the company runnable but
 probably not as meant (a queue nobody can answer, a setting with no effect) are warnings.
 
-When the company file names no flows file it runs the built-in demo flows; the demo's
-references that this company lacks are warnings, since the file's author did not write them.
+With `flows: demo` the company runs the built-in demo flows; the demo's references that this
+company lacks are warnings, since the file's author did not write them. Flows written for the
+company (no `flows:`) name only what the company has; a slip there would be an error.
 """
 
 from __future__ import annotations
@@ -125,11 +126,12 @@ def _has_key(entry: yaml.Node, key: str) -> bool:
 
 def check_flows(company: Company, flows: FlowSet, *, chosen: bool) -> list[Problem]:
     """Each number's flow exists (reported in the company file by the caller) and every name a
-    flow uses literally is defined; `chosen` is False for the built-in demo flows."""
+    flow uses literally is defined; `chosen` is False for the built-in demo flows, whose
+    names are the demo company's (warnings then, so a company can try them)."""
     severity = Severity.ERROR if chosen else WARNING
     problems: list[Problem] = []
 
-    why = "" if chosen else " (the built-in demo flows run: the company file names no 'flows')"
+    why = "" if chosen else " (the built-in demo flows name the demo company's queues and teams)"
 
     def report(line: int, message: str) -> None:
         problems.append(Problem(flows.source, line, message + why, severity))

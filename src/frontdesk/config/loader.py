@@ -9,7 +9,9 @@ error refuses the company; warnings travel with the loaded `Setup`.
     setup.company, setup.flows, setup.warnings
     check_company(Path("company.yaml"))         # never raises: errors and warnings
 
-The built-in demo (`load_demo_setup`) is `demo.yaml` with the demo flows, read the same way.
+The flows are the file `company.flows` names, the built-in demo flows (`flows: demo`), or,
+when it names none, flows written for the company (`starter_flows`). The built-in demo
+(`load_demo_setup`) is `demo.yaml` with the demo flows, read the same way.
 """
 
 from __future__ import annotations
@@ -25,9 +27,11 @@ from frontdesk.config.company import Company
 from frontdesk.config.people import read_agent, read_queue, read_team
 from frontdesk.config.reader import ConfigError, Reader
 from frontdesk.config.sections import NO_HEAD, read_head, read_number, read_sip, read_trunk
+from frontdesk.config.starter_flows import SOURCE as STARTER_SOURCE
+from frontdesk.config.starter_flows import starter_flows
 from frontdesk.config.widget_section import check_widget_names, read_widget
 from frontdesk.flows.errors import FlowFileError, Problem, Severity
-from frontdesk.flows.loader import load_demo_flows, load_flows
+from frontdesk.flows.loader import load_demo_flows, load_flows, parse_flows
 from frontdesk.flows.model import FlowSet
 from frontdesk.textfile import UnreadableFile, read_utf8
 
@@ -120,6 +124,7 @@ def _read_company(r: Reader, root: yaml.Node) -> tuple[Company, dict[str, list[y
         teams=tuple(read_team(r, n, head.timezone) for n in entries["teams"]),
         queues=tuple(read_queue(r, n) for n in entries["queues"]),
         flows_file=head.flows_file,
+        demo_flows=head.demo_flows,
         crm=head.crm,
         smtp=head.smtp,
         dispositions=head.dispositions,
@@ -138,13 +143,18 @@ def _read_flows(r: Reader, company: Company, entries: dict[str, list[yaml.Node]]
     if path is not None and not path.is_file():
         return None  # already reported where `flows` is named
     try:
-        flows = load_flows(path) if path is not None else load_demo_flows()
+        if path is not None:
+            flows = load_flows(path)
+        elif company.demo_flows:
+            flows = load_demo_flows()
+        else:
+            flows = parse_flows(starter_flows(company), STARTER_SOURCE)
     except FlowFileError as exc:
         r.problems.extend(exc.problems)
         return None
     r.problems.extend(flows.warnings)
     crossref.check_numbers_flows(r, company, flows, entries["numbers"])
-    r.problems.extend(crossref.check_flows(company, flows, chosen=path is not None))
+    r.problems.extend(crossref.check_flows(company, flows, chosen=not company.demo_flows))
     return flows
 
 
@@ -201,3 +211,20 @@ def load_demo_company() -> Company:
 def company_or_demo(path: str | None) -> Company:
     """The company `frontdesk serve` would run: the file at `path`, or the demo company."""
     return load_company(Path(path)) if path else load_demo_company()
+
+
+def company_flows(path: Path) -> FlowSet | None:
+    """The flows a company file runs, or None when `path` is not a company file (no top-level
+    `company:`). A company file with errors raises FlowFileError with every problem."""
+    try:
+        root = yaml.compose(read_utf8(path))
+    except (UnreadableFile, yaml.YAMLError):
+        return None  # not for this reader to say; the flows reader will
+    if not isinstance(root, yaml.MappingNode):
+        return None
+    if not any(isinstance(k, yaml.ScalarNode) and k.value == "company" for k, _ in root.value):
+        return None
+    attempt = attempt_load(path)
+    if attempt.setup is None:
+        raise FlowFileError(list(attempt.problems))
+    return attempt.setup.flows

@@ -30,6 +30,8 @@ SMTP_KEYS = {"host", "port", "sender", "username", "password", "starttls", "time
 NUMBER_KEYS = {"number", "aliases", "flow", "language", "ring_s", "hangup_after_s"}
 TRUNK_KEYS = {"name", "host", "port", "transport", "username", "password", "register"}
 DIGEST_ALGORITHMS = ("SHA-256", "SHA-512-256", "MD5")
+# `flows: demo` names the built-in demo flows, as `frontdesk flow check demo` does.
+DEMO_FLOWS = "demo"
 EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
 
 
@@ -46,6 +48,7 @@ class Head:
     crm: CrmSource
     smtp: Smtp | None
     dispositions: tuple[str, ...] = DEFAULT_DISPOSITIONS
+    demo_flows: bool = False
 
 
 NO_HEAD = Head("", "frontdesk.local", RecordingPolicy.NONE, None, "UTC", None, CrmSource(), None)
@@ -64,17 +67,23 @@ def read_head(r: Reader, node: yaml.Node) -> Head:
         notice = None
     choices = [p.value for p in RecordingPolicy]
     recording = r.choice(f, "recording", RecordingPolicy.NONE.value, choices, "company")
+    demo_flows = _scalar_is(f.get("flows"), DEMO_FLOWS)
     return Head(
         name=r.text(f, "name", node, "company"),
         domain=r.optional_text(f, "domain", "frontdesk.local", "company") or "frontdesk.local",
         recording=RecordingPolicy(recording),
         recording_notice=notice,
         timezone=timezone,
-        flows_file=r.path(f, "flows", "company"),
+        flows_file=None if demo_flows else r.path(f, "flows", "company"),
         crm=read_crm(r, f["crm"]) if "crm" in f else CrmSource(),
         smtp=read_smtp(r, f["smtp"]) if "smtp" in f else None,
         dispositions=read_dispositions(r, f),
+        demo_flows=demo_flows,
     )
+
+
+def _scalar_is(node: yaml.Node | None, value: str) -> bool:
+    return isinstance(node, yaml.ScalarNode) and str(node.value) == value
 
 
 def read_dispositions(r: Reader, f: Fields) -> tuple[str, ...]:

@@ -1,12 +1,13 @@
-"""`frontdesk flow check | test | graph`: check a flows file, walk a flow as a caller would
-without a phone, draw a flow.
+"""`frontdesk flow check | test | graph | starter`: check a flows file, walk a flow as a caller
+would without a phone, draw a flow, print the flows written for a company without any.
 
 `register(subparsers)` adds the `flow` command to the main parser. FILE may be `demo` for the
-demo company's flows. `flow test` looks callers up in an in-memory CRM store holding the demo
-CRM data (crm/demo_data.yaml), or `--crm FILE` in that format, loaded at the walk's moment;
-HTTP lookups get the demo's canned answers, or `--http FILE`'s. Exit codes: 0 done, 1 the
-flows file has errors, 2 bad input (unknown flow, unreadable time, CRM or HTTP answers file,
-unknown format).
+demo company's flows, or a company file for the flows that company runs (its flows file, the
+demo's, or those written for it). `flow test` looks callers up in an in-memory CRM store
+holding the demo CRM data (crm/demo_data.yaml), or `--crm FILE` in that format, loaded at the
+walk's moment; HTTP lookups get the demo's canned answers, or `--http FILE`'s. Exit codes: 0
+done, 1 the flows file (or company file) has errors, 2 bad input (unknown flow, unreadable
+time, CRM or HTTP answers file, unknown format).
 """
 
 from __future__ import annotations
@@ -37,15 +38,17 @@ EXIT_BAD_INPUT = 2
 
 def register(subparsers: Any) -> None:
     """Add `flow` and its subcommands to an argparse subparsers object."""
-    flow = subparsers.add_parser("flow", help="call flows: check, test-walk, draw")
+    flow = subparsers.add_parser(
+        "flow", help="call flows: check, walk as a caller, draw, write a starter"
+    )
     sub = flow.add_subparsers(dest="flow_command", required=True)
 
     check = sub.add_parser("check", help="list every problem and warning of a flows file")
-    check.add_argument("file", help="flows YAML file, or 'demo'")
+    check.add_argument("file", help="flows YAML file, 'demo', or a company file")
     check.set_defaults(func=_run_check)
 
     test = sub.add_parser("test", help="walk a flow as a caller, without a phone")
-    test.add_argument("file", help="flows YAML file, or 'demo'")
+    test.add_argument("file", help="flows YAML file, 'demo', or a company file")
     test.add_argument("--flow", default="main", help="flow name (default main)")
     test.add_argument("--from", dest="number", required=True, help="caller number, E.164")
     test.add_argument(
@@ -64,14 +67,52 @@ def register(subparsers: Any) -> None:
     test.set_defaults(func=_run_test)
 
     graph = sub.add_parser("graph", help="draw a flow as SVG (or PNG)")
-    graph.add_argument("file", help="flows YAML file, or 'demo'")
+    graph.add_argument("file", help="flows YAML file, 'demo', or a company file")
     graph.add_argument("--flow", default="main", help="flow name (default main)")
     graph.add_argument("--out", required=True, help="output file, .svg or .png")
     graph.set_defaults(func=_run_graph)
 
+    starter = sub.add_parser(
+        "starter", help="print the flows Frontdesk writes for a company file that names none"
+    )
+    starter.add_argument("company_file", help="the company file")
+    starter.set_defaults(func=_run_starter)
+    for command in (check, test, graph):
+        command.epilog = FILE_HELP
+
+
+FILE_HELP = (
+    "FILE is a flows file, 'demo' (the demo company's flows), or a company file: the flows "
+    "that company runs."
+)
+
 
 def _load(file: str) -> FlowSet:
-    return load_demo_flows() if file == "demo" else load_flows(Path(file))
+    if file == "demo":
+        return load_demo_flows()
+    # The config package reads flows files itself, so it is imported here, not at the top.
+    from frontdesk.config.loader import company_flows
+
+    flows = company_flows(Path(file))
+    return flows if flows is not None else load_flows(Path(file))
+
+
+def _run_starter(args: argparse.Namespace) -> int:
+    from frontdesk.config.loader import attempt_load
+    from frontdesk.config.starter_flows import starter_flows
+
+    attempt = attempt_load(Path(args.company_file))
+    if attempt.setup is None:
+        _print_problems(attempt.problems)
+        return EXIT_FLOW_ERRORS
+    company = attempt.setup.company
+    if company.flows_file is not None or company.demo_flows:
+        named = company.flows_file or "the demo flows"
+        print(
+            f"{args.company_file} runs {named}; below, what it would run without", file=sys.stderr
+        )
+    print(starter_flows(company), end="")
+    return 0
 
 
 def _print_problems(problems: Any) -> None:

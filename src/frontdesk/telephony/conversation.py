@@ -294,11 +294,10 @@ class InboundCall:
             and reason in CALLER_LEFT
             and not self.outcome
         ):
-            self._missed(reason, mode)
+            self._missed("abandoned in queue" if mode is Mode.QUEUED else "hung up in the menu")
 
-    def _missed(self, reason: str, mode: Mode) -> None:
+    def _missed(self, why: str) -> None:
         s = self.services
-        why = "abandoned in queue" if mode is Mode.QUEUED else "hung up in the menu"
         s.log.append(s.clock.wall(), "call.missed", self.call_id, caller=self.caller or
                      self.caller_raw, queue=self.queue, why=why)  # fmt: skip
         if s.followups is not None and self.caller:

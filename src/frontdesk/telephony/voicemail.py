@@ -88,7 +88,7 @@ class VoicemailTaker:
         self.done = True
         call, s = self.call, self.call.services
         if path is None or duration_s < MIN_MESSAGE_S:
-            call._missed("no message", call.mode)
+            call._missed("left no message")
             return
         s.log.append(s.clock.wall(), "call.voicemail", call.call_id, team=self.team,
                      path=path, duration_s=round(duration_s, 3), caller=call.caller)  # fmt: skip
