@@ -221,14 +221,15 @@ class Rig:
         assert agent is not None
         return agent.extension
 
-    def queue_caller(self, call_id: str, caller: str, queue: str = "parcels") -> InboundCall:
-        """An answered inbound call whose flow reached `queue`."""
+    def queue_caller(self, call_id: str, caller: str, queue: str = "parcels",
+                     language: str = "en") -> InboundCall:  # fmt: skip
+        """An answered inbound call whose flow reached `queue`, speaking `language`."""
         company = self.services.company
         call = InboundCall(self.services, self.centre, call_id, caller, company.numbers[0])
         self.centre.live[call_id] = call
         self.services.media.listeners[call_id] = call
         self.calls[call_id] = call
-        self.centre.enqueue(call, a.Enqueue(queue, (), 0, None, "en"))
+        self.centre.enqueue(call, a.Enqueue(queue, (), 0, None, language))
         return call
 
     def hold_callback(self, contact_id: str, number: str, queue: str = "parcels",

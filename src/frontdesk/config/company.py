@@ -190,3 +190,9 @@ class Company:
         if not agent.teams:
             return tuple(q.name for q in self.queues)
         return tuple(q.name for q in self.queues if q.team in agent.teams)
+
+    def can_answer(self, agent: Agent, queue: Queue) -> bool:
+        """Whether the agent serves the queue and has the skills it needs."""
+        levels = dict(agent.skills)
+        skilled = all(levels.get(skill, 0) >= level for skill, level in queue.skills)
+        return skilled and queue.name in self.queues_of(agent)

@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 
 import yaml
 
-from frontdesk.config.company import Agent, Company, Queue, RecordingPolicy
+from frontdesk.config.company import Company, RecordingPolicy
 from frontdesk.config.reader import Reader, line_of
 from frontdesk.flows import model as m
 from frontdesk.flows.errors import Problem, Severity
@@ -88,7 +88,7 @@ def _numbers_entries(company: Company, entries: Sequence[yaml.Node]) -> list[yam
 def check_staffing(r: Reader, company: Company, entries: Sequence[yaml.Node]) -> None:
     """Warnings about queues and settings that would not work as written."""
     for queue, entry in zip(company.queues, entries, strict=True):
-        able = [a for a in company.agents if _can_answer(company, a, queue)]
+        able = [a for a in company.agents if company.can_answer(a, queue)]
         if company.agents and not able:
             needs = ", ".join(f"{s} {level}" for s, level in queue.skills) or "no skill"
             r.problem(
@@ -112,12 +112,6 @@ def check_staffing(r: Reader, company: Company, entries: Sequence[yaml.Node]) ->
             )
     if company.recording is RecordingPolicy.QUEUES and not any(q.record for q in company.queues):
         r.problem(None, "recording is 'queues' but no queue says record: true", WARNING)
-
-
-def _can_answer(company: Company, agent: Agent, queue: Queue) -> bool:
-    levels = dict(agent.skills)
-    skilled = all(levels.get(skill, 0) >= level for skill, level in queue.skills)
-    return skilled and queue.name in company.queues_of(agent)
 
 
 def _has_key(entry: yaml.Node, key: str) -> bool:

@@ -23,6 +23,7 @@ from frontdesk.followup.held import HeldCallback, HeldPlace
 from frontdesk.followup.model import Task, TaskStatus
 from frontdesk.telephony import rang_again
 from frontdesk.telephony.followups import restore_into
+from frontdesk.telephony.queues import caller_language
 from frontdesk.telephony.rang_again import Carried
 from frontdesk.telephony.services import FollowUps
 
@@ -54,6 +55,13 @@ class CentreCallbacks:
 
     def team_of(self, queue: str | None) -> str:
         raise NotImplementedError
+
+    def language_in(self, queue_name: str, language: str) -> str:
+        """The language a caller of `queue_name` waits for (none when nobody who may answer
+        the queue speaks theirs: see telephony/queues.py)."""
+        company = self.services.company
+        queue = company.queue(queue_name)
+        return language if queue is None else caller_language(company, queue, language)
 
     def keep_place(self, call: InboundCall, promised: float) -> asyncio.Future[str | None] | None:
         """The caller pressed the callback key: they leave the line but keep their place.
@@ -152,7 +160,8 @@ class CentreCallbacks:
             return
         contact_id = f"callback:{call.call_id}"
         at = action.not_before if action.not_before is not None else s.clock.wall()
-        spec = ContactSpec(contact_id, action.queue, Priority.CALLBACK, action.language,
+        language = self.language_in(action.queue, action.language)
+        spec = ContactSpec(contact_id, action.queue, Priority.CALLBACK, language,
                            caller=number)  # fmt: skip
 
         def schedule() -> list[ev.Decision]:

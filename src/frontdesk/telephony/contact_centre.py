@@ -212,7 +212,8 @@ class ContactCentre(CentreCallbacks):
         kept = rang_again.kept_place_of(self, call.caller, queue.name)  # they rang again
         spec = ContactSpec(
             id=call.call_id, queue=queue.name, priority=max(action.priority, 0),
-            language=action.language, account=str(account.get("id") or ""),
+            language=self.language_in(queue.name, action.language),
+            account=str(account.get("id") or ""),
             caller=call.caller, preferred_agent=preferred,
             entered_at=None if kept is None else kept.entered_at,
         )  # fmt: skip

@@ -3,6 +3,8 @@
 Skills become the ring requirement (`parcels >= 1 and billing >= 2`). A caller's language is
 required first — a French caller rings French speakers — and after `language_for_s` any agent
 with the skills may answer: a caller waits a little longer for their language, not forever.
+A caller whose language nobody who may answer the queue speaks (by the company file) is queued
+without one (`caller_language`), so they are not kept waiting for a speaker who does not exist.
 A queue with nobody logged in takes no callers and sends those waiting to voicemail, since
 waiting for an agent who is not there helps no one.
 """
@@ -19,16 +21,26 @@ from frontdesk.acd.model import (
     Strategy,
     ToVoicemail,
 )
-from frontdesk.config.company import Queue, QueueExit
+from frontdesk.config.company import Company, Queue, QueueExit
 
 
 def requirement(skills: tuple[tuple[str, int], ...]) -> str:
     return " and ".join(f"{name} >= {level}" for name, level in skills) or "true"
 
 
+def caller_language(company: Company, queue: Queue, language: str) -> str:
+    """The language the caller waits for: theirs if an agent who may answer the queue speaks
+    it, else none."""
+    for agent in company.agents:
+        if language in agent.languages and company.can_answer(agent, queue):
+            return language
+    return ""
+
+
 def queue_config(queue: Queue) -> QueueConfig:
     skills = requirement(queue.skills)
-    in_language = "language == contact.language"
+    # A caller queued without a language (see caller_language) may be taken by anyone at once.
+    in_language = '(language == contact.language or contact.language == "")'
     first = in_language if skills == "true" else f"{in_language} and {skills}"
     rings = [Ring(0.0, first)]
     if queue.language_for_s is not None:

@@ -200,7 +200,8 @@ class WidgetService:
         """The routing engine's callback: an agent is offered it from `plan.at`. The engine's
         own events (acd.callback_requested...) reach the log on the contact centre's next
         tick, a quarter second at most."""
-        spec = ContactSpec(contact, plan.queue, Priority.CALLBACK, plan.language,
+        language = self.centre.language_in(plan.queue, plan.language)
+        spec = ContactSpec(contact, plan.queue, Priority.CALLBACK, language,
                            caller=plan.number)  # fmt: skip
         try:
             self.centre.engine.schedule_callback(spec, plan.number, plan.at)
