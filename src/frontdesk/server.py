@@ -48,6 +48,7 @@ from frontdesk.telephony.followups import TaskFollowUps
 from frontdesk.telephony.legs import Dialer
 from frontdesk.telephony.music import music_on_hold
 from frontdesk.telephony.prompts import PromptBook
+from frontdesk.telephony.registrations import breaks_before, restore_registrations
 from frontdesk.telephony.services import Services
 from frontdesk.telephony.switchboard import Switchboard
 from frontdesk.telephony.trunk_monitor import TrunkMonitor
@@ -155,6 +156,12 @@ class Server:
         self.ua.local = {(a.transport, ":" in a.host): a for a in locals_}
         self.event_log.append(self.clock.wall(), "server.started", None,
                               listen=[f"{h}:{p}" for h, p in self.bound])  # fmt: skip
+        # Before the first tick, so agents whose phones are still registered are logged in
+        # (those on a break before, on that break).
+        wall = self.clock.wall()
+        phones = restore_registrations(self.event_log, self.registrar, self.clock.now(), wall)
+        agents = {a.extension: a.id for a in self.options.company.agents if a.extension in phones}
+        self.centre.breaks_to_resume = breaks_before(self.event_log, agents, wall)
         self.trunks.start(self.clock.now())
         self.trunk_monitor.start(self.clock.now())
         self.transport.flush()

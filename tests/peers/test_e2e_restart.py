@@ -2,10 +2,13 @@
 
 alice is logged in (her baresip is registered) but on a break, so a sipp caller waits in the
 queue; they press the callback key and hear the promised time. The server is then killed
-without warning, and started again on the same data directory. When alice's phone registers
-with the new process, her phone rings for the callback and Frontdesk dials the customer
-through the trunk (a baresip standing for the customer's phone): the promise is kept. The
-caller asked once: the event log holds one request; the task is done once they are reached.
+without warning, and started again on the same data directory. alice comes back as she was:
+logged in (her registration is held again from the event log) and on her lunch break, so
+nothing rings her. Her phone (a new baresip; the old one was killed with the server)
+registers with the new process; she says she is ready, her phone rings for the callback and
+Frontdesk dials the customer through the trunk (a baresip standing for the customer's phone):
+the promise is kept. The caller asked once: the event log holds one request; the task is done
+once they are reached.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ import re
 import signal
 import sqlite3
 import time
+from typing import Any
 
 import pytest
 from test_e2e_queue_peers import energy, press, start_centre, start_serving
@@ -84,7 +88,20 @@ def test_a_callback_promised_before_a_sigkill_is_made_after_the_restart(
                                  lambda: centre.events("callback.restored"))  # fmt: skip
         assert restored.call_id == caller.call_id and restored.data["task"] == task_id
         assert restored.data["promised_at"] is None  # a kept place: in line, not booked
-        centre.phone("1001")  # alice's phone registers with the new process: she is logged in
+
+        def since(kind: str, at: float) -> list[Any]:
+            return [e for e in centre.events(kind) if e.at > at]
+
+        states = centre.wait("alice logged in again", lambda: since("acd.agent_state", restored.at))
+        assert [(e.data["agent_id"], e.data["new"]) for e in states][-1] == ("alice", "on-break")
+        back = states[-1]
+        assert back.data["reason"] == "lunch"
+        assert "available" not in [e.data["new"] for e in states[1:]]  # never offered a call
+        centre.phone("1001")  # her phone registers with the new process (a newer binding)
+        centre.wait("the new phone's registration", lambda: since("endpoint.registered", back.at))
+        assert not [e for e in centre.events("acd.offered") if e.at > restored.at]  # on break
+        answer = centre.api("PUT", "/api/desk/presence", {"ready": True})
+        assert answer.status_code == 200, answer.text
         [connected] = centre.wait(
             "the customer called back", lambda: centre.events("acd.callback_connected"), timeout=40
         )

@@ -123,14 +123,17 @@ class RoutingEngine(Timed):
 
     # ------------------------------------------------------------ agent inputs
 
-    def agent_login(self, agent_id: str, ready: bool = True) -> list[ev.Decision]:
+    def agent_login(
+        self, agent_id: str, ready: bool = True, reason: str = "logged in not ready"
+    ) -> list[ev.Decision]:
+        """Logs the agent in: ready for calls, or on a break for `reason`."""
         self._begin()
         agent = self._agent(agent_id)
         if ready:
             self._becomes_free(agent, AgentTrigger.LOGIN, "login")
         else:
             self._agent_to(agent, AgentTrigger.LOGIN, "login", listed=False)
-            self._agent_to(agent, AgentTrigger.BREAK, "logged in not ready")
+            self._agent_to(agent, AgentTrigger.BREAK, reason)
         return self._take_decisions()
 
     def agent_logout(self, agent_id: str) -> list[ev.Decision]:

@@ -34,6 +34,7 @@ class Binding:
     cseq: int
     peer: Peer  # where the REGISTER came from: used to reach phones behind NAT
     q: float = 1.0
+    user_agent: str = ""  # the REGISTER's User-Agent header: which kind of phone this is
 
     @property
     def uri(self) -> SipUri:
@@ -50,13 +51,16 @@ class Registrar:
         self._bindings: dict[str, list[Binding]] = {}
 
     def lookup(self, aor: str, now: float) -> list[Binding]:
-        """Live bindings of a user, best q first."""
+        """Live bindings of a user, best q first; among equal q, the one that lives longest
+        first, which is the one refreshed last: a phone that came back on another address
+        (rebooted, or a NAT that moved it) is reached there, not at the address it left,
+        whose binding lingers until it expires."""
         live = [b for b in self._bindings.get(aor, []) if b.expires_at > now]
         if not live:
             self._bindings.pop(aor, None)
         else:
             self._bindings[aor] = live
-        return sorted(live, key=lambda b: -b.q)
+        return sorted(live, key=lambda b: (-b.q, -b.expires_at))
 
     def register(self, aor: str, request: Request, peer: Peer, now: float) -> list[Binding]:
         """Applies a REGISTER for `aor` (already authenticated); returns the bindings now held.
@@ -83,8 +87,9 @@ class Registrar:
             if expires == 0:
                 continue
             q = _q_value(contact.param("q"))
+            agent = request.get("User-Agent") or ""
             updated.append(
-                Binding(contact, now + expires, request.call_id, request.cseq.seq, peer, q)
+                Binding(contact, now + expires, request.call_id, request.cseq.seq, peer, q, agent)
             )
         self._bindings[aor] = updated
         return self.lookup(aor, now)
@@ -109,6 +114,12 @@ class Registrar:
         for binding in current:
             if binding.call_id == request.call_id and request.cseq.seq <= binding.cseq:
                 raise RegistrationError("REGISTER out of order (CSeq not increasing)", 500)
+
+    def restore(self, aor: str, bindings: list[Binding]) -> None:
+        """Holds bindings again that were held before a restart (their expiry in `now`'s
+        clock); a REGISTER since then has already replaced them and is kept."""
+        if bindings and aor not in self._bindings:
+            self._bindings[aor] = list(bindings)
 
     def contact_headers(self, bindings: list[Binding], now: float) -> list[str]:
         return [f"<{b.uri}>;expires={b.remaining(now)}" for b in bindings]

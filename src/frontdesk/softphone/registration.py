@@ -24,6 +24,7 @@ from frontdesk.sip.timers import Later
 from frontdesk.sip.transaction import Peer
 from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
+from frontdesk.telephony.registrations import BROWSER_PHONE
 
 log = logging.getLogger("frontdesk.softphone")
 EXPIRES_S = 120  # the registrar's minimum is 60 s
@@ -119,7 +120,7 @@ class Registration:
             server,
             call_id=self.call_id,
             cseq=self._cseq,
-            headers={"Expires": str(expires)},
+            headers={"Expires": str(expires), "User-Agent": BROWSER_PHONE},
         )
         self._generation += 1
         self.ua.send(request, server, now, self._credentials)

@@ -122,6 +122,14 @@ class EventLog:
             raise
         return len(rows)
 
+    def latest(self, kind: str) -> Iterator[StoredEvent]:
+        """Events of one kind, newest first (the kind index walked backwards): a reader stops
+        as soon as it has gone back far enough."""
+        query = select(events_table).where(events_table.c.kind == kind)
+        with self._engine.connect() as conn:
+            for row in conn.execute(query.order_by(events_table.c.seq.desc())):
+                yield StoredEvent(row.seq, row.at, row.kind, row.call_id, json.loads(row.data))
+
     def read(
         self, after_seq: int = 0, kind: str | None = None, call_id: str | None = None
     ) -> Iterator[StoredEvent]:

@@ -59,6 +59,10 @@ class ContactCentre(CentreCallbacks):
         self.waits: dict[str, QueueWait] = {}
         self.lines: dict[tuple[str, str], AgentLine] = {}  # (contact, agent) ringing or talking
         self.logged_in: set[str] = set()
+        # Agents on a break when the previous process stopped (agent id -> reason): their
+        # phones' registrations were held again, so they come back logged in, and on that
+        # break, at the first tick (telephony/registrations.py).
+        self.breaks_to_resume: dict[str, str] = {}
         self.callbacks: dict[str, str] = {}  # contact id -> follow-up task id
         # Transfers and hold (transfer*.py, hold.py): calls between colleagues, and seconds each
         # (contact, agent) held the caller, added to the engine's acd.call_ended.
@@ -100,9 +104,13 @@ class ContactCentre(CentreCallbacks):
             registered = bool(self.registrar.lookup(agent.extension, now))
             if registered and agent.id not in self.logged_in:
                 self.logged_in.add(agent.id)
-                self._apply(lambda agent_id=agent.id: self.engine.agent_login(agent_id))
+                reason = self.breaks_to_resume.get(agent.id)
+                ready = reason is None
+                self._apply(lambda agent_id=agent.id, ready=ready, reason=reason or "":
+                            self.engine.agent_login(agent_id, ready, reason))  # fmt: skip
             elif not registered and agent.id in self.logged_in and self._log_out(agent.id):
                 self.logged_in.discard(agent.id)
+        self.breaks_to_resume.clear()
 
     def _log_out(self, agent_id: str) -> bool:
         """The engine does not log out an agent who is ringing or talking: that waits for a

@@ -37,6 +37,7 @@ from frontdesk.sip.uri import SipUri
 from frontdesk.sip.useragent import UserAgent
 from frontdesk.telephony import TelephonyError
 from frontdesk.telephony.call_media import CallMedia
+from frontdesk.telephony.registrations import binding_records
 from frontdesk.telephony.transfer_consult import Consult, call_colleague
 
 if TYPE_CHECKING:
@@ -336,13 +337,15 @@ class Switchboard:
         if contacts:
             response_headers = {"Contact": ", ".join(contacts)}
         self.ua.reply(txn, 200, headers=response_headers, now=now)
+        wall = self.wall()
         self.log.append(
-            self.wall(),
+            wall,
             "endpoint.registered",
             None,
             extension=user,
             contacts=len(bindings),
             source=f"{peer.host}:{peer.port}",
+            bindings=binding_records(bindings, now, wall),
         )
 
 
