@@ -16,6 +16,7 @@ from frontdesk.analytics import (
     hazard_by_bucket,
     kaplan_meier,
 )
+from frontdesk.analytics.patience import fit_exponential_patience
 
 # Waits (s) and outcomes: True = abandoned (event), False = answered (censored).
 WAITS = [1, 2, 2, 3, 4, 5]
@@ -110,6 +111,15 @@ def test_exponential_fit_by_hand_and_on_simulated_callers() -> None:
     assert abs(fit.theta_per_s - 1 / 120) < 4 * fit.theta_standard_error
     km = kaplan_meier(waits, abandoned)
     assert km.median() == pytest.approx(120 * math.log(2), rel=0.1)
+
+
+def test_nothing_to_fit_gives_no_fit_rather_than_an_error() -> None:
+    # Every caller gave up at 0 s (found by the rollup property test: the patience report
+    # raised); or nobody gave up. Reports and planning then show no exponential fit.
+    assert fit_exponential_patience([0.0, 0.0], [True, False]) is None
+    assert fit_exponential_patience([3.0, 4.0], [False, False]) is None
+    found = fit_exponential_patience(WAITS, ABANDONED)
+    assert found is not None and found == exponential_patience(WAITS, ABANDONED)
 
 
 def test_bad_input_is_refused() -> None:

@@ -14,16 +14,9 @@ import pytest
 from conftest import ServerProcess, free_port, run_sipp, start_server
 from sipp_caller import caller_scenario
 from test_baresip import baresip_dir
+from test_starter_company import COMPANY  # Acme Plumbing: bob, extension 2001
 
 pytestmark = pytest.mark.peer
-
-COMPANY = """\
-company: {name: Acme Plumbing, timezone: Europe/Paris}
-numbers: [{number: "+33142000000", aliases: ["200"]}]
-teams: [{name: plumbing}]
-queues: [{name: plumbing, team: plumbing}]
-agents: [{id: bob, name: Bob Roy, extension: "2001", password: bob2001}]
-"""
 
 
 def wait_until(what: str, check, timeout: float = 15.0) -> None:  # type: ignore[no-untyped-def]

@@ -51,7 +51,7 @@ from frontdesk.analytics.charts_style import (
 )
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.history_staffing import INTERVAL_HOURS, needed_by_interval, window_aht
-from frontdesk.analytics.patience import exponential_patience, kaplan_meier
+from frontdesk.analytics.patience import fit_exponential_patience, kaplan_meier
 from frontdesk.analytics.queries import waits
 from frontdesk.analytics.reports import Report, ReportRequest
 from frontdesk.planning.staffing import Target
@@ -181,8 +181,8 @@ def _patience(
         label="report points",
         gid="report_points",
     )
-    if any(abandoned):
-        fit = exponential_patience(wait_list, abandoned)
+    fit = fit_exponential_patience(wait_list, abandoned)
+    if fit is not None:
         grid = np.linspace(0.0, horizon, 300)
         ax.plot(
             grid,

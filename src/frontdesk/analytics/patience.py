@@ -176,3 +176,12 @@ def exponential_patience(waits: Waits, abandoned: Flags) -> ExponentialPatience:
         )
     theta = abandons / exposure
     return ExponentialPatience(abandons, exposure, theta, theta / math.sqrt(abandons))
+
+
+def fit_exponential_patience(waits: Waits, abandoned: Flags) -> ExponentialPatience | None:
+    """The exponential fit, or None where there is nothing to fit: no abandonment, or no
+    waiting time at all (every caller, answered or not, at 0 s)."""
+    w, a = _arrays(waits, abandoned)
+    if not a.any() or float(w.sum()) == 0.0:
+        return None
+    return exponential_patience(w, a)

@@ -17,7 +17,7 @@ from sqlalchemy import Engine
 
 from frontdesk.analytics.errors import AnalyticsError
 from frontdesk.analytics.metrics import MetricSettings, Tally, abandonment_by_bucket, figures
-from frontdesk.analytics.patience import exponential_patience, kaplan_meier
+from frontdesk.analytics.patience import fit_exponential_patience, kaplan_meier
 from frontdesk.analytics.queries import (
     Window,
     agent_time,
@@ -165,8 +165,8 @@ def _patience(engine: Engine, r: ReportRequest) -> Report:
         f"Kaplan-Meier over {curve.observations} answered (censored) and abandoned calls",
         f"median patience: {_seconds(curve.median())}",
     ]
-    if abandoned.any():
-        fit = exponential_patience(wait_list, abandoned)
+    fit = fit_exponential_patience(wait_list, abandoned)
+    if fit is not None:
         notes.append(f"exponential fit: mean {fit.mean_s:.0f} s (theta {fit.theta_per_s:.5f}/s)")
     settings = {**_settings_json(r, source), "median_s": curve.median()}
     return Report(r.kind, ("wait_s", "survival", "abandoned_by"), rows, settings, tuple(notes))

@@ -20,7 +20,7 @@ from sqlalchemy import Engine, func, select
 
 from frontdesk.analytics.calls_table import calls_table, ensure_schema
 from frontdesk.analytics.metrics import MetricSettings
-from frontdesk.analytics.patience import SurvivalCurve, exponential_patience, kaplan_meier
+from frontdesk.analytics.patience import SurvivalCurve, fit_exponential_patience, kaplan_meier
 from frontdesk.analytics.queries import Window, patience_waits, sourced_tallies
 from frontdesk.analytics.records import OFFERED, OUTCOME_CODES
 from frontdesk.planning.errors import PlanningError
@@ -102,7 +102,8 @@ def read_patience(engine: Engine, window: Window) -> Patience:
         return Patience(None, None, None, 0, 0)
     curve = kaplan_meier(waits, abandoned)
     gave_up = int(abandoned.sum())
-    mean = exponential_patience(waits, abandoned).mean_s if gave_up else None
+    fit = fit_exponential_patience(waits, abandoned)
+    mean = fit.mean_s if fit is not None else None
     return Patience(mean, curve.median(), curve, gave_up, len(waits))
 
 

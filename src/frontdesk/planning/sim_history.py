@@ -16,7 +16,7 @@ from pathlib import Path
 from sqlalchemy import text
 
 from frontdesk.analytics.calls_table import refresh_calls
-from frontdesk.analytics.patience import exponential_patience, kaplan_meier
+from frontdesk.analytics.patience import fit_exponential_patience, kaplan_meier
 from frontdesk.analytics.queries import Window, waits
 from frontdesk.analytics.records import OFFERED, OUTCOME_CODES, CallOutcome
 from frontdesk.planning.errors import PlanningError
@@ -67,8 +67,11 @@ def history_inputs(
             )
         ]
     wait_list, abandoned = waits(engine, window)
-    if not handle or not times or not any(abandoned):
-        raise PlanningError("the history has no answered and abandoned calls to learn from")
+    fit = fit_exponential_patience(wait_list, abandoned)
+    if not handle or not times or fit is None:
+        raise PlanningError(
+            "the history has no answered and abandoned calls (with some waiting) to learn from"
+        )
     span_h = max(times[-1] - times[0], 3600.0) / 3600.0
     first = times[0] if replay_from is None else replay_from
     replayed = tuple(t - first for t in times if 0 <= t - first < duration_s)
@@ -76,9 +79,7 @@ def history_inputs(
         raise PlanningError("the history has no call to replay in the hours asked for")
     return HistoryInputs(
         service=Empirical(tuple(handle)),
-        patience=KaplanMeierPatience(
-            kaplan_meier(wait_list, abandoned), exponential_patience(wait_list, abandoned).mean_s
-        ),
+        patience=KaplanMeierPatience(kaplan_meier(wait_list, abandoned), fit.mean_s),
         calls_per_hour=len(times) / span_h,
         arrivals=replayed,
         first_at=first,

@@ -22,7 +22,7 @@ from frontdesk.analytics.history_staffing import (
     one_more_agent,
     window_aht,
 )
-from frontdesk.analytics.patience import exponential_patience
+from frontdesk.analytics.patience import fit_exponential_patience
 from frontdesk.analytics.queries import waits
 from frontdesk.api.context import AppContext
 from frontdesk.api.errors import ApiError
@@ -69,11 +69,14 @@ def history_rows(context: AppContext, who: Principal, q: HistoryQuery) -> Histor
     _, by_agent = report("agent")
     wait_list, abandoned = waits(context.event_log.engine, request.window)
     notes = []
-    if any(abandoned):
-        patience = exponential_patience(wait_list, abandoned).mean_s
+    fit = fit_exponential_patience(wait_list, abandoned)
+    if fit is not None:
+        patience = fit.mean_s
     else:
         patience = LONG_PATIENCE_S
-        notes.append("no abandoned calls in the window: callers taken as never giving up")
+        notes.append(
+            "no abandoned call after any wait in the window: callers taken as never giving up"
+        )
     definition = SLDefinition.parse(q.definition)
     try:
         target = Target.service_level(q.target_sl, q.target_s, definition)
