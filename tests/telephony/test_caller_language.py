@@ -14,7 +14,7 @@ from centre_rig import Rig
 
 from frontdesk.config import load_demo_company
 from frontdesk.config.company import Company
-from frontdesk.telephony.queues import caller_language
+from frontdesk.telephony.queues import CallerLanguages, caller_language
 
 DEMO = load_demo_company()
 
@@ -61,3 +61,15 @@ def test_a_german_caller_rings_bob_at_once_a_french_one_waits_for_a_french_speak
         assert rig.dialer.ringing(rig.phone_of("bob"))
     finally:
         rig.close()
+
+
+def test_the_languages_are_worked_out_again_for_a_reloaded_company() -> None:
+    languages = CallerLanguages()
+    assert languages.waits_for(DEMO, "parcels", "de") == ""
+    assert languages.waits_for(DEMO, "parcels", "fr") == "fr"
+    german_bob = tuple(
+        replace(a, languages=("en", "de")) if a.id == "bob" else a for a in DEMO.agents
+    )
+    reloaded = replace(DEMO, agents=german_bob)  # what a reload of an edited file gives
+    assert languages.waits_for(reloaded, "parcels", "de") == "de"
+    assert languages.waits_for(reloaded, "no-such-queue", "de") == "de"  # left to the engine

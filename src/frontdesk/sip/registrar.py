@@ -76,6 +76,7 @@ class Registrar:
             self._bindings.pop(aor, None)
             return []
         updated = list(current)
+        agent = request.get("User-Agent") or ""
         for contact in contacts:
             expires = self._expires_of(contact, default_expires)
             uri = contact.sip_uri
@@ -87,7 +88,6 @@ class Registrar:
             if expires == 0:
                 continue
             q = _q_value(contact.param("q"))
-            agent = request.get("User-Agent") or ""
             updated.append(
                 Binding(contact, now + expires, request.call_id, request.cseq.seq, peer, q, agent)
             )

@@ -23,7 +23,7 @@ from frontdesk.followup.held import HeldCallback, HeldPlace
 from frontdesk.followup.model import Task, TaskStatus
 from frontdesk.telephony import rang_again
 from frontdesk.telephony.followups import restore_into
-from frontdesk.telephony.queues import caller_language
+from frontdesk.telephony.queues import CallerLanguages
 from frontdesk.telephony.rang_again import Carried
 from frontdesk.telephony.services import FollowUps
 
@@ -49,6 +49,7 @@ class CentreCallbacks:
     # why. Only one being dialled waits here (a failed dial then cancels rather than retries).
     unwanted: dict[str, str]
     carried: dict[str, Carried]  # call id -> the kept place that call took over (rang_again)
+    caller_languages: CallerLanguages
 
     def _apply(self, step: object) -> bool:
         raise NotImplementedError
@@ -59,9 +60,7 @@ class CentreCallbacks:
     def language_in(self, queue_name: str, language: str) -> str:
         """The language a caller of `queue_name` waits for (none when nobody who may answer
         the queue speaks theirs: see telephony/queues.py)."""
-        company = self.services.company
-        queue = company.queue(queue_name)
-        return language if queue is None else caller_language(company, queue, language)
+        return self.caller_languages.waits_for(self.services.company, queue_name, language)
 
     def keep_place(self, call: InboundCall, promised: float) -> asyncio.Future[str | None] | None:
         """The caller pressed the callback key: they leave the line but keep their place.

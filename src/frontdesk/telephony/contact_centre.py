@@ -33,7 +33,7 @@ from frontdesk.telephony.centre_callbacks import CentreCallbacks
 from frontdesk.telephony.conversation import InboundCall, Mode
 from frontdesk.telephony.legs import Dialer
 from frontdesk.telephony.queue_wait import QueueWait
-from frontdesk.telephony.queues import queue_config
+from frontdesk.telephony.queues import CallerLanguages, queue_config
 from frontdesk.telephony.rang_again import Carried
 from frontdesk.telephony.services import Services
 from frontdesk.telephony.transfer_consult import Consults
@@ -63,6 +63,7 @@ class ContactCentre(CentreCallbacks):
         # phones' registrations were held again, so they come back logged in, and on that
         # break, at the first tick (telephony/registrations.py).
         self.breaks_to_resume: dict[str, str] = {}
+        self.caller_languages = CallerLanguages()
         self.callbacks: dict[str, str] = {}  # contact id -> follow-up task id
         # Transfers and hold (transfer*.py, hold.py): calls between colleagues, and seconds each
         # (contact, agent) held the caller, added to the engine's acd.call_ended.

@@ -28,13 +28,32 @@ def requirement(skills: tuple[tuple[str, int], ...]) -> str:
     return " and ".join(f"{name} >= {level}" for name, level in skills) or "true"
 
 
+def spoken_in(company: Company, queue: Queue) -> frozenset[str]:
+    """The languages spoken by the agents who may answer `queue` (its team, its skills)."""
+    able = (a for a in company.agents if company.can_answer(a, queue))
+    return frozenset(language for agent in able for language in agent.languages)
+
+
 def caller_language(company: Company, queue: Queue, language: str) -> str:
     """The language the caller waits for: theirs if an agent who may answer the queue speaks
     it, else none."""
-    for agent in company.agents:
-        if language in agent.languages and company.can_answer(agent, queue):
-            return language
-    return ""
+    return language if language in spoken_in(company, queue) else ""
+
+
+class CallerLanguages:
+    """`caller_language` for every caller without walking agents and queues each time: the
+    languages of each queue are worked out once per company (a reload brings a new one)."""
+
+    def __init__(self) -> None:
+        self._company: Company | None = None
+        self._spoken: dict[str, frozenset[str]] = {}
+
+    def waits_for(self, company: Company, queue_name: str, language: str) -> str:
+        if company is not self._company:
+            self._spoken = {q.name: spoken_in(company, q) for q in company.queues}
+            self._company = company
+        spoken = self._spoken.get(queue_name)
+        return language if spoken is None or language in spoken else ""
 
 
 def queue_config(queue: Queue) -> QueueConfig:
