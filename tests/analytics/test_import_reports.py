@@ -167,7 +167,7 @@ def test_generic_csv_import_and_reports(tmp_path: Path, capsys: pytest.CaptureFi
         str(tmp_path),
     ]
     assert run(argv) == 0 and run(argv) == 0  # the second import finds them all there
-    assert "0 imported" in capsys.readouterr().out.splitlines()[-1]
+    assert "0 imported" in capsys.readouterr().out.splitlines()[-2]
     common = ["--json", "--data-dir", str(tmp_path), "--tz", "Europe/London"]
     assert run(["report", "service-level", "--by", "queue", "--short-abandon-s", "5", *common]) == 0
     found = json.loads(capsys.readouterr().out)

@@ -10,9 +10,12 @@ from typing import Any
 
 import pytest
 
+from frontdesk.clock import SystemClock
+from frontdesk.crm import CrmStore
 from frontdesk.crm.demo import DEMO_CALLERS, demo_document
 from frontdesk.flows import load_demo_flows
 from frontdesk.flows.cli import register
+from frontdesk.store.eventlog import open_engine
 
 AT = "--at 2025-05-14T10:00"
 
@@ -254,3 +257,42 @@ def test_flow_graph_writes_a_png(tmp_path: Path) -> None:
     assert run_cli(["flow", "graph", "demo", "--out", str(out)]) == 0
     assert out.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
     assert out.stat().st_size > 20_000  # a drawing, not an empty page
+
+
+ACME = """company: {name: Acme Plumbing, timezone: Europe/Paris}
+numbers: [{number: "+33142000000", aliases: ["200"]}]
+teams: [{name: plumbing}]
+queues: [{name: plumbing, team: plumbing}]
+agents: [{id: bob, name: Bob Roy, extension: "2001", password: bob2001}]
+"""
+
+
+def test_a_company_files_flows_meet_its_own_crm(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    company, data = tmp_path / "company.yaml", tmp_path / "data"
+    company.write_text(ACME)
+    walk = ["flow", "test", str(company), "--from", "06 12 34 56 78", "--data-dir", str(data),
+            "--at", "2026-11-23T10:00"]  # fmt: skip
+    # no server data yet: every caller is unknown, it says so, and nothing is created
+    assert run_cli(walk) == 0
+    captured = capsys.readouterr()
+    assert "(not in the CRM)" in captured.out and "no callers in the CRM" in captured.err
+    assert not data.exists()
+    # the demo's callers are not this company's
+    assert run_cli([*walk[:4], DEMO_CALLERS["known_caller"], *walk[5:]]) == 0
+    assert "(not in the CRM)" in capsys.readouterr().out
+    # the server's CRM, with the number written nationally (France, from the company's number)
+    store = CrmStore(open_engine(data), SystemClock(), region="FR")
+    with store.writer() as writer:
+        writer.upsert_contact("C1", "Marie", "Durand", numbers=["+33612345678"], language="fr")
+    store.engine.dispose()
+    before = (data / "frontdesk.db").stat().st_mtime_ns
+    assert run_cli(walk) == 0
+    out = capsys.readouterr().out
+    assert "(known: Marie Durand)" in out and "Bonjour Marie" in out, out
+    assert (data / "frontdesk.db").stat().st_mtime_ns == before  # read, not written
+    # `--crm FILE` still replaces it, and `demo` still walks the demo's data
+    assert run_cli(["flow", "test", "demo", "--from", DEMO_CALLERS["known_caller"], *AT.split(),
+                    "--data-dir", str(data)]) == 0  # fmt: skip
+    assert "(known: " in capsys.readouterr().out

@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -24,7 +25,7 @@ from frontdesk.analytics.queries import Window
 from frontdesk.analytics.render import to_csv, to_json, to_table
 from frontdesk.analytics.reports import KINDS, ReportRequest, build
 from frontdesk.analytics.slices import DIMENSIONS, local_day_start, zone
-from frontdesk.config.zone_option import add_zone_options, resolve_zone
+from frontdesk.config.zone_option import add_zone_options, company_region, resolve_zone
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
 from frontdesk.store.eventlog import open_engine
@@ -39,6 +40,11 @@ def register(subparsers: Any) -> None:
     imp.add_argument("--format", choices=("anonymous-bank", "csv"), required=True)
     imp.add_argument("--mapping", help="YAML column mapping (required for --format csv)")
     add_zone_options(imp, "time zone of the file's times")
+    imp.add_argument(
+        "--replace",
+        action="store_true",
+        help="import again the calls imported before from this file (after a mapping fix)",
+    )
     imp.add_argument("--data-dir", default="data", help="where the database lives")
     imp.set_defaults(func=_guard("import", _run_import))
 
@@ -93,22 +99,32 @@ def _guard(name: str, run: Any) -> Any:
 
 
 def _run_import(args: argparse.Namespace) -> int:
+    told_tz = args.tz
     tz = zone(resolve_zone(args, AnalyticsError))
     if args.format == "anonymous-bank":
         calls = anonymous_bank_calls(args.file, tz)
     else:
         if not args.mapping:
             raise AnalyticsError("--format csv needs --mapping FILE.yaml (the column mapping)")
-        calls = generic_csv_calls(args.file, load_mapping(args.mapping))
+        mapping = load_mapping(args.mapping, args.tz, company_region(args.config))
+        if told_tz:  # the command line's --tz over the mapping's timezone
+            mapping = replace(mapping, tz=tz)
+        calls = generic_csv_calls(args.file, mapping)
     if not Path(args.file).is_file():
         raise AnalyticsError(f"no such file: {args.file}")
     started = time.perf_counter()
-    result = import_calls(open_engine(Path(args.data_dir)), calls)
+    result = import_calls(open_engine(Path(args.data_dir)), calls, args.replace)
+    replaced = f", {result.replaced} of them replacing earlier imports" if args.replace else ""
     print(
         f"{args.file}: {result.rows} calls read, {result.imported} imported "
-        f"({result.events} events), {result.skipped} already there; "
+        f"({result.events} events){replaced}, {result.skipped} already there; "
         f"{time.perf_counter() - started:.1f} s"
     )
+    if result.skipped and not args.replace:
+        print(
+            f"({result.skipped} were imported before and were left as they are; "
+            "--replace imports them again)"
+        )
     return 0
 
 

@@ -5,7 +5,11 @@ event kinds live calls produce (`call.received`, `acd.queued`, `acd.answered`/`a
 `acd.closed`, `acd.call_ended`, `call.ended`) with the original timestamps. The derived call
 record is computed from those very events (derive.py), so imported and live calls follow one
 definition. Imports are idempotent: every call carries a `source_id` built from the source
-row, and calls whose `source_id` is already in the calls table are skipped.
+row, and calls whose `source_id` is already in the calls table are skipped — unless the import
+replaces them (`frontdesk import --replace`, after a mapping was put right): then their earlier
+events stay in the log under the kind `import.withdrawn`, which no derivation reads, and the
+calls are written again. Events are marked rather than deleted because SQLite hands a deleted
+top sequence number out again, and readers that keep their place by sequence would miss it.
 
 Sources: the Technion Anonymous Bank log (`anonymous_bank_calls`) and any CSV with a YAML
 column mapping (`generic_csv_calls`, see docs/analytics.md).
@@ -21,7 +25,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sqlalchemy import Engine, select
+from sqlalchemy import Engine, select, update
 
 from frontdesk.analytics.anonymous_bank import BankCall, Outcome, read_calls
 from frontdesk.analytics.calls_table import (
@@ -38,6 +42,8 @@ from frontdesk.analytics.records import CallOutcome, CallRecord
 from frontdesk.store.eventlog import events_table
 
 _BATCH_CALLS = 20_000
+_LOOKUP = 500  # call ids per IN (...): well under SQLite's bound-parameter limit
+WITHDRAWN_KIND = "import.withdrawn"
 _encode = json.JSONEncoder(separators=(",", ":")).encode
 _BANK_TIERS = {0: "unidentified", 1: "regular", 2: "high"}
 
@@ -70,6 +76,7 @@ class ImportResult:
     imported: int
     skipped: int
     events: int
+    replaced: int = 0
 
 
 def call_events(call: ImportedCall) -> list[Event]:
@@ -187,28 +194,40 @@ def anonymous_bank_calls(path: Path | str, tz: ZoneInfo) -> Iterator[ImportedCal
 # ------------------------------------------------------------------ writing
 
 
-def import_calls(engine: Engine, calls: Iterable[ImportedCall]) -> ImportResult:
-    """Writes the calls not imported before as events and derived records, in big batches."""
+def import_calls(
+    engine: Engine, calls: Iterable[ImportedCall], replace: bool = False
+) -> ImportResult:
+    """Writes the calls not imported before (and, with `replace`, those imported before
+    again) as events and derived records, in big batches."""
     ensure_schema(engine)
     known = _imported_ids(engine)
     up_to_date = last_seq(engine) == max_event_seq(engine)
-    rows = imported = events_written = 0
+    rows = imported = events_written = replaced = 0
+    seen: set[str] = set()  # a source id twice in one file: the first row counts
     batch: list[ImportedCall] = []
+    withdrawn: list[str] = []
     for call in calls:
         rows += 1
-        if call.source_id in known:
+        if call.source_id in seen or (call.source_id in known and not replace):
             continue
-        known.add(call.source_id)
+        seen.add(call.source_id)
+        if call.source_id in known:
+            withdrawn.append(call.source_id)
         batch.append(call)
         if len(batch) >= _BATCH_CALLS:
-            events_written += _write(engine, batch)
-            imported, batch = imported + len(batch), []
+            events_written += _write(engine, batch, withdrawn)
+            imported, replaced, batch, withdrawn = (
+                imported + len(batch),
+                replaced + len(withdrawn),
+                [],
+                [],
+            )
     if batch:
-        events_written += _write(engine, batch)
-        imported += len(batch)
+        events_written += _write(engine, batch, withdrawn)
+        imported, replaced = imported + len(batch), replaced + len(withdrawn)
     if up_to_date:  # the records were derived here; refreshing need not derive them again
         set_last_seq(engine, max_event_seq(engine))
-    return ImportResult(rows, imported, rows - imported, events_written)
+    return ImportResult(rows, imported, rows - imported, events_written, replaced)
 
 
 def _imported_ids(engine: Engine) -> set[str]:
@@ -217,7 +236,7 @@ def _imported_ids(engine: Engine) -> set[str]:
         return {row[0] for row in conn.execute(query)}
 
 
-def _write(engine: Engine, calls: list[ImportedCall]) -> int:
+def _write(engine: Engine, calls: list[ImportedCall], withdrawn: list[str]) -> int:
     rows: list[dict[str, Any]] = []
     records: list[CallRecord] = []
     deriver = CallDeriver()
@@ -228,6 +247,13 @@ def _write(engine: Engine, calls: list[ImportedCall]) -> int:
             if record is not None:
                 records.append(record)
     with engine.begin() as conn:
+        for start in range(0, len(withdrawn), _LOOKUP):
+            chunk = withdrawn[start : start + _LOOKUP]
+            conn.execute(
+                update(events_table)
+                .where(events_table.c.call_id.in_(chunk))
+                .values(kind=WITHDRAWN_KIND)
+            )
         bulk_insert(conn, events_table, rows)
-    write_records(engine, records)
+    write_records(engine, records)  # replaces the withdrawn calls' records, rollup included
     return len(rows)

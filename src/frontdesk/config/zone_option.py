@@ -36,3 +36,11 @@ def resolve_zone(args: argparse.Namespace, error: type[Exception]) -> str:
         raise error(f"--config {config}: {exc}") from None
     args.tz = company.timezone
     return company.timezone
+
+
+def company_region(config: str | None) -> str:
+    """The country national-format numbers are read in: that of the company's first number
+    (the company of `--config FILE`, or the demo company); `resolve_zone` has read the file."""
+    from frontdesk.crm.numbers import region_of  # phonenumbers: only for the commands using it
+
+    return region_of(number.number for number in company_or_demo(config).numbers)

@@ -5,9 +5,10 @@ would without a phone, draw a flow, print the flows written for a company withou
 demo company's flows, or a company file for the flows that company runs (its flows file, the
 demo's, or those written for it). `flow test` looks callers up in an in-memory CRM store
 holding the demo CRM data (crm/demo_data.yaml), or `--crm FILE` in that format, loaded at the
-walk's moment; HTTP lookups get the demo's canned answers, or `--http FILE`'s. Exit codes: 0
-done, 1 the flows file (or company file) has errors, 2 bad input (unknown flow, unreadable
-time, CRM or HTTP answers file, unknown format).
+walk's moment; for a company file, in the CRM of its server's data directory (`--data-dir`).
+HTTP lookups get the demo's canned answers, or `--http FILE`'s. Exit codes: 0 done, 1 the
+flows file (or company file) has errors, 2 bad input (unknown flow, unreadable time, CRM or
+HTTP answers file, unknown format).
 """
 
 from __future__ import annotations
@@ -30,7 +31,14 @@ from frontdesk.flows.loader import load_demo_flows, load_flows
 from frontdesk.flows.model import Flow, FlowSet
 from frontdesk.flows.svg import layout, render_svg
 from frontdesk.flows.walk import describe, walk
-from frontdesk.flows.walk_data import DEMO_HTTP_ANSWERS, read_http_answers, walk_crm
+from frontdesk.flows.walk_data import (
+    DEMO_HTTP_ANSWERS,
+    StoreCrm,
+    data_dir_crm,
+    has_contacts,
+    read_http_answers,
+    walk_crm,
+)
 
 EXIT_FLOW_ERRORS = 1
 EXIT_BAD_INPUT = 2
@@ -55,7 +63,12 @@ def register(subparsers: Any) -> None:
         "--keys", default="", help="answers in order, e.g. 1,2,1234# (empty: silence)"
     )
     test.add_argument(
-        "--crm", help="CRM data, YAML or JSON, shaped like crm/demo_data.yaml (default: the demo)"
+        "--crm",
+        help="CRM data, YAML or JSON, shaped like crm/demo_data.yaml (default: the demo's; for "
+        "a company file, its server's CRM in --data-dir)",
+    )
+    test.add_argument(
+        "--data-dir", default="data", help="a company's server data (default data), for its CRM"
     )
     test.add_argument(
         "--http", help="answers for HTTP lookups, YAML or JSON: URL -> answer (default: the demo)"
@@ -95,6 +108,31 @@ def _load(file: str) -> FlowSet:
 
     flows = company_flows(Path(file))
     return flows if flows is not None else load_flows(Path(file))
+
+
+def _company_region(file: str) -> str | None:
+    """The region of a company file's numbers, None when `file` is not a company file."""
+    from frontdesk.config.loader import company_flows, load_company
+    from frontdesk.crm.numbers import region_of
+
+    if file == "demo" or company_flows(Path(file)) is None:
+        return None
+    return region_of(number.number for number in load_company(Path(file)).numbers)
+
+
+def _walk_crm(args: argparse.Namespace, moment: dt.datetime, zone: ZoneInfo) -> StoreCrm:
+    """The demo's CRM data, `--crm FILE`'s, or for a company file its server's CRM."""
+    region = None if args.crm else _company_region(args.file)
+    if region is None:
+        return walk_crm(moment, zone, Path(args.crm) if args.crm else None)
+    crm = data_dir_crm(moment, zone, Path(args.data_dir), region)
+    if not has_contacts(crm):
+        print(
+            f"no callers in the CRM of {args.data_dir}/ yet: every caller is unknown "
+            "(--data-dir DIR names the server's data, --crm FILE a data file)",
+            file=sys.stderr,
+        )
+    return crm
 
 
 def _run_starter(args: argparse.Namespace) -> int:
@@ -167,7 +205,7 @@ def _run_test(args: argparse.Namespace) -> int:
         return EXIT_BAD_INPUT
     try:
         http = read_http_answers(Path(args.http)) if args.http else DEMO_HTTP_ANSWERS
-        crm = walk_crm(moment, ZoneInfo(flow.timezone), Path(args.crm) if args.crm else None)
+        crm = _walk_crm(args, moment, ZoneInfo(flow.timezone))
     except (FlowError, CrmError) as exc:
         print(exc, file=sys.stderr)
         return EXIT_BAD_INPUT

@@ -2,7 +2,9 @@
 
 The CRM is a fresh in-memory `CrmStore` holding the demo company's records
 (crm/demo_data.yaml), or a data set of one's own in that format, loaded at the walk's moment so
-"yesterday" and "today" are relative to the call being walked. Callers are looked up the way a
+"yesterday" and "today" are relative to the call being walked. A company's own flows are
+walked against its own CRM instead: the store in the data directory its server uses
+(`data_dir_crm`), read, never written, as at the walk's moment. Callers are looked up the way a
 live call looks them up, and `crm.records.flow_record` gives the flow the record it reads.
 
 HTTP lookups are answered from canned answers keyed by URL: `DEMO_HTTP_ANSWERS` for the demo
@@ -23,7 +25,9 @@ from typing import Any
 from zoneinfo import ZoneInfo
 
 import yaml
-from sqlalchemy import or_, select
+from sqlalchemy import create_engine, or_, select
+from sqlalchemy.exc import OperationalError
+from sqlalchemy.pool import StaticPool
 
 from frontdesk.clock import ManualClock
 from frontdesk.crm import CrmStore
@@ -31,6 +35,7 @@ from frontdesk.crm import schema as t
 from frontdesk.crm.demo import demo_store, read_demo_file
 from frontdesk.crm.records import flow_record
 from frontdesk.flows.errors import FlowError
+from frontdesk.store.eventlog import DATABASE_FILE
 
 # The tracking lookup of the demo flows (config/flows_demo.yaml): 1234567897 passes the Luhn
 # check and is out for delivery; any other tracking number gets no answer.
@@ -106,6 +111,26 @@ def walk_crm(moment: dt.datetime, zone: ZoneInfo, data_file: Path | None = None)
     if data_file is None:
         return StoreCrm(demo_store(clock), zone)
     return StoreCrm(demo_store(clock, read_demo_file(data_file), source=str(data_file)), zone)
+
+
+def data_dir_crm(moment: dt.datetime, zone: ZoneInfo, data_dir: Path, region: str) -> StoreCrm:
+    """The CRM store of the server whose data directory is `data_dir`, looked up as at
+    `moment`; an empty store when that directory holds no database (nothing is created)."""
+    clock = ManualClock(wall_offset=moment.timestamp())
+    database = data_dir / DATABASE_FILE
+    if database.is_file():
+        engine = create_engine(f"sqlite:///file:{database}?mode=ro&uri=true")
+        try:
+            return StoreCrm(CrmStore(engine, clock, region=region, cache_size=0), zone)
+        except OperationalError:  # no CRM tables in it yet, and read-only: none are made
+            engine.dispose()
+    engine = create_engine("sqlite://", poolclass=StaticPool)
+    return StoreCrm(CrmStore(engine, clock, region=region, cache_size=0), zone)
+
+
+def has_contacts(crm: StoreCrm) -> bool:
+    with crm.store.engine.connect() as conn:
+        return conn.execute(select(t.contacts.c.id).limit(1)).first() is not None
 
 
 def read_http_answers(path: Path) -> dict[str, Mapping[str, Any]]:

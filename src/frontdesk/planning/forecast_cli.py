@@ -29,7 +29,7 @@ from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.forecast_plan import ForecastPlan, plan_forecast
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, Model, SLDefinition
 from frontdesk.planning.staffing import StaffingPolicy, Target
-from frontdesk.store.eventlog import open_engine
+from frontdesk.store.eventlog import DATABASE_FILE, open_engine
 
 MAX_WEEKS = 26
 EXIT_BAD_INPUT = 2
@@ -77,7 +77,7 @@ def build(args: argparse.Namespace, today: date | None = None) -> tuple[Forecast
     )
     policy = StaffingPolicy(args.max_occupancy, args.shrinkage)
     data = Path(args.data_dir)
-    if not (data / "frontdesk.db").is_file():
+    if not (data / DATABASE_FILE).is_file():
         raise PlanningError(f"no Frontdesk database in {data} (import history first)")
     engine = open_engine(data)
     refresh_calls(engine)

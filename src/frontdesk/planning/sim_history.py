@@ -21,7 +21,7 @@ from frontdesk.analytics.queries import Window, waits
 from frontdesk.analytics.records import OFFERED, OUTCOME_CODES, CallOutcome
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.sim_model import Empirical, KaplanMeierPatience
-from frontdesk.store.eventlog import open_engine
+from frontdesk.store.eventlog import DATABASE_FILE, open_engine
 
 
 @dataclass(frozen=True, slots=True)
@@ -37,7 +37,7 @@ class HistoryInputs:
 def history_inputs(
     data_dir: Path, queues: tuple[str, ...], duration_s: float, replay_from: float | None = None
 ) -> HistoryInputs:
-    if not (data_dir / "frontdesk.db").is_file():
+    if not (data_dir / DATABASE_FILE).is_file():
         raise PlanningError(f"no Frontdesk database in {data_dir} (import history first)")
     engine = open_engine(data_dir)
     refresh_calls(engine)

@@ -56,10 +56,13 @@ class StoredEvent:
 Listener = Callable[[float, str, "str | None", Mapping[str, Any]], None]
 
 
+DATABASE_FILE = "frontdesk.db"  # in the data directory
+
+
 def open_engine(data_dir: Path) -> Engine:
     """Opens (creating if needed) the SQLite database in `data_dir`."""
     data_dir.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(f"sqlite:///{data_dir / 'frontdesk.db'}")
+    engine = create_engine(f"sqlite:///{data_dir / DATABASE_FILE}")
 
     @event.listens_for(engine, "connect")
     def _pragmas(dbapi_conn: Any, _record: Any) -> None:
