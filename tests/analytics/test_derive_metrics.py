@@ -15,7 +15,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from sqlalchemy import create_engine
 
-from frontdesk.acd import AgentSpec, ContactSpec, QueueConfig, RoutingEngine
+from frontdesk.acd import AgentSpec, ContactSpec, EmptyRule, QueueConfig, RoutingEngine
 from frontdesk.analytics.calls_table import write_records
 from frontdesk.analytics.derive import CallDeriver, Event, derive_calls
 from frontdesk.analytics.metrics import MetricSettings, Tally, abandonment_by_bucket, figures
@@ -226,6 +226,26 @@ def test_a_callback_booked_without_waiting_is_a_callback_requested_then_kept() -
     tally = figures(Tally(MetricSettings()).add_all(records.values()))
     assert (tally["offered"], tally["callbacks"], tally["callbacks_kept"], tally["ivr"]) == (
         2, 2, 1, 0)  # fmt: skip
+
+
+def test_a_caller_turned_away_before_the_line_is_the_queues_call() -> None:
+    """Nobody logged in: the routing engine sends the caller to voicemail without queueing
+    them. The call is still the queue's in reports (offered to it, ended in voicemail), so the
+    queue's figures and the totals agree."""
+    clock = ManualClock()
+    engine = RoutingEngine(clock, random.Random(1))
+    engine.add_queue(QueueConfig("plumbing", join_when_empty=EmptyRule.NO_AGENT_LOGGED_IN))
+    engine.add_agent(AgentSpec("bob", ("plumbing",)))  # logged out
+    decisions = engine.contact_arrives(ContactSpec("v1", "plumbing"))
+    assert [type(d).__name__ for d in decisions] == ["SendToVoicemail"]
+    events: list[Event] = [(0.0, "call.received", "v1", {"number": "200", "caller": "+33"})]
+    events += [(e.at, *e.to_record()) for e in engine.drain_events()]
+    events.append((40.0, "call.ended", "v1", {"reason": "remote_bye"}))
+    (record,) = derive_calls(events)
+    assert (record.outcome, record.queue, record.final_queue) == (
+        CallOutcome.VOICEMAIL, "plumbing", "plumbing")  # fmt: skip
+    by_queue = tally_by([record], ("queue",), MetricSettings(), ZoneInfo("UTC"))
+    assert {key: figures(t)["offered"] for key, t in by_queue.items()} == {("plumbing",): 1}
 
 
 outcomes = st.sampled_from([o for o in CallOutcome])

@@ -35,10 +35,12 @@ EventData = Union[Mapping[str, Any], "AcdEvent"]
 reads the same fields), which spares the simulator a dict per event."""
 Event = tuple[float, str, str | None, EventData]
 
-DERIVATION_VERSION = 2
+DERIVATION_VERSION = 3
 """Raised whenever the same events would give other records; a stored calls table derived by
 another version is derived again (analytics/calls_table.py). 2: callbacks booked without
-waiting are callback requests, no longer IVR calls."""
+waiting are callback requests, no longer IVR calls. 3: a call sent to voicemail or refused
+by a queue before it joined the line (nobody logged in, the queue closed or full) is the
+queue's call, no longer one of no queue."""
 
 _ACD_OUTCOMES = {
     "acd.answered": CallOutcome.ANSWERED,
@@ -243,6 +245,9 @@ def _acd_outcome(kind: str) -> Any:
         if d.outcome is None:  # the first way out of the line is the call's outcome
             d.outcome = outcome
             d.values["wait"] = float(data.get("wait", 0.0))
+            if d.queued_at is None and outcome is not CallOutcome.CALLBACK:
+                # turned away before joining the line: still the queue's call in its reports
+                d.values.setdefault("queue", data.get("queue", ""))
         if outcome is CallOutcome.ANSWERED:
             d.values["agent"] = data.get("agent_id", "")
         if outcome is CallOutcome.CALLBACK:

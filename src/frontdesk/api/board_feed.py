@@ -4,17 +4,27 @@ The wallboard model counts its changes (`version`); the feed looks every 100 ms 
 snapshot when something changed, or once a second anyway because waits and times in state
 grow by themselves. Each subscriber keeps only the newest snapshot: a slow screen skips
 frames instead of queueing them.
+
+Beside the routing figures, a snapshot carries what each team owes callers (`followups`:
+open voicemail, missed-call and callback tasks and how many are overdue), read from the
+follow-up store every `OWED_S` in a worker thread, so the board shows work left from before
+the day (or the process) began, which replaying today's events cannot know.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import logging
 from collections.abc import Callable
 from typing import Any
 
 POLL_S = 0.1
 REFRESH_S = 1.0
+OWED_S = 2.0
+
+log = logging.getLogger(__name__)
+Owed = dict[str, dict[str, Any]]
 
 
 class Mailbox:
@@ -36,7 +46,13 @@ class Mailbox:
 
 
 class BoardFeed:
-    def __init__(self, wallboard: Any, wall: Callable[[], float]) -> None:
+    def __init__(
+        self,
+        wallboard: Any,
+        wall: Callable[[], float],
+        owed: Callable[[float], Owed] | None = None,
+    ) -> None:
+        """`owed(now)` gives each team's follow-up figures (followup/owed.py)."""
         self.wallboard = wallboard
         self.wall = wall
         self.mailboxes: set[Mailbox] = set()
@@ -44,6 +60,8 @@ class BoardFeed:
         self._version = -1
         self._made_at = 0.0
         self._task: asyncio.Task[None] | None = None
+        self._owed_source = owed
+        self._owed: Owed = {}
 
     def current(self) -> dict[str, Any]:
         """The board now; a snapshot of an unchanged board is reused for up to `POLL_S`."""
@@ -52,8 +70,24 @@ class BoardFeed:
                 and now - self._made_at < POLL_S):  # fmt: skip
             return self.latest
         snapshot: dict[str, Any] = self.wallboard.snapshot(now)
+        snapshot["followups"] = self._owed
         self.latest, self._version, self._made_at = snapshot, self.wallboard.version, now
         return snapshot
+
+    async def refresh_owed(self) -> bool:
+        """Reads the follow-up figures again; True when they changed (the next snapshot is
+        then made anew). A failed read keeps the last figures."""
+        if self._owed_source is None:
+            return False
+        try:
+            fresh = await asyncio.to_thread(self._owed_source, self.wall())
+        except Exception:
+            log.exception("the wallboard could not read the follow-up tasks")
+            return False
+        if fresh == self._owed:
+            return False
+        self._owed, self._version = fresh, -1
+        return True
 
     def subscribe(self) -> Mailbox:
         box = Mailbox()
@@ -74,8 +108,13 @@ class BoardFeed:
                 await self._task
 
     async def _run(self) -> None:
-        seen, last = -1, 0.0
+        seen, last, owed_at = -1, 0.0, -OWED_S
         while True:
+            now = self.wall()
+            if now - owed_at >= OWED_S:
+                owed_at = now
+                if await self.refresh_owed():
+                    seen = -1
             await asyncio.sleep(POLL_S)
             now = self.wall()
             if not self.mailboxes or (self.wallboard.version == seen and now - last < REFRESH_S):

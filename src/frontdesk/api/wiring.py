@@ -29,6 +29,7 @@ from frontdesk.api.softphones import Softphones
 from frontdesk.config.history import CompanyHistory
 from frontdesk.desk.presence import PresenceBook
 from frontdesk.desk.wrapups import WrapupStore
+from frontdesk.followup.owed import owed_by_team
 from frontdesk.history import CallIndex
 from frontdesk.softphone.gateway import SoftphoneGateway
 from frontdesk.softphone.monitor import Monitors
@@ -83,7 +84,9 @@ class WebSide:
             None, board.replay, todays_events(server.event_log, server.switchboard.company.timezone)
         )
         hub.watch(lambda e: board.feed(e.at, e.kind, e.call_id, e.data))
-        self.board_feed = context.wallboard = BoardFeed(board, server.clock.wall)
+        self.board_feed = context.wallboard = BoardFeed(
+            board, server.clock.wall, lambda now: owed_by_team(server.db, now)
+        )
         self.board_feed.start()
         context.extras.update(presence=presence, call_teams=call_teams,
                               login_throttle=LoginThrottle(),

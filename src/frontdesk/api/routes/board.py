@@ -20,6 +20,7 @@ from frontdesk.api.context import AppContext, ctx
 from frontdesk.api.errors import ApiError, forbidden, not_found
 from frontdesk.api.routes.events import same_origin
 from frontdesk.api.security import principal_of, supervisor
+from frontdesk.followup.owed import owed_total
 
 router = APIRouter(prefix="/api/board", tags=["wallboard"])
 
@@ -39,7 +40,11 @@ def scoped(snapshot: dict[str, Any], teams: frozenset[str] | None, redact: bool)
         queues = {name: _redact_queue(q) for name, q in queues.items()}
         agents = {aid: {**a, "current_call": _redact_call(a["current_call"])}
                   for aid, a in agents.items()}  # fmt: skip
-    return {**snapshot, "queues": queues, "agents": agents, "scope": sorted(teams or [])}
+    owed = {team: figures for team, figures in snapshot.get("followups", {}).items()
+            if teams is None or team in teams}  # fmt: skip
+    followups = {"teams": owed, "total": owed_total(owed)}
+    return {**snapshot, "queues": queues, "agents": agents, "followups": followups,
+            "scope": sorted(teams or [])}  # fmt: skip
 
 
 def _redact_queue(queue: dict[str, Any]) -> dict[str, Any]:

@@ -17,6 +17,18 @@ function slClass(sl, target = 0.8) {
   return sl >= target ? "good" : "alert";
 }
 
+// What the teams owe callers (follow-up tasks): voicemails and missed calls to return, and how
+// many of all tasks are past the time promised.
+function owedFigures(owed) {
+  if (!owed) return [];
+  const late = owed.overdue;
+  return [
+    figure("Voicemails to return", owed.voicemail, { key: "owed-voicemail" }),
+    figure("Missed calls to return", owed.missed_call, { key: "owed-missed" }),
+    figure("Overdue call-backs", late, { key: "owed-overdue", cls: late ? "alert" : "" }),
+  ];
+}
+
 function render(board) {
   $("board-day").textContent = board.day?.date || "";
   $("board-updated").textContent = `updated ${new Date(board.at * 1000).toLocaleTimeString()}`;
@@ -26,12 +38,14 @@ function render(board) {
     figure("Waiting", t.waiting, { key: "waiting", cls: t.waiting ? "alert" : "" }),
     figure("Longest wait", secs(t.longest_current_wait_s), { key: "longest" }),
     figure(`Service level (${board.settings.target_s}s)`, pct(today.service_level), { key: "sl", cls: slClass(today.service_level) }),
+    figure("Offered", today.offered ?? 0, { key: "offered" }),
     figure("Answered", today.answered ?? 0, { key: "answered" }),
     figure("Abandoned", today.abandoned ?? 0, { key: "abandoned" }),
     figure("Callbacks pending", t.callbacks_pending, { key: "callbacks" }),
     figure("Promises at risk", t.callbacks_at_risk, { key: "at-risk", cls: t.callbacks_at_risk ? "alert" : "" }),
     figure("VIP waiting", t.vip_waiting, { key: "vip", cls: t.vip_waiting ? "alert" : "" }),
     figure("Long calls", t.long_calls, { key: "long" }),
+    ...owedFigures(board.followups?.total),
   );
   $("tiles").replaceChildren(...Object.entries(board.queues).map(([name, q]) => {
     const d = q.today || {};
@@ -42,6 +56,7 @@ function render(board) {
         figure("Waiting", q.waiting, { key: "waiting", cls: q.waiting ? "alert" : "" }),
         figure("Longest wait", secs(q.longest_current_wait_s), { key: "longest" }),
         figure(`SL ${q.target_s}s`, pct(d.service_level), { key: "sl", cls: slClass(d.service_level) }),
+        figure("Offered", d.offered ?? 0, { key: "offered" }),
         figure("Answered", d.answered ?? 0, { key: "answered" }),
         figure("Abandoned", d.abandoned ?? 0, { key: "abandoned" }),
         figure("ASA", secs(d.asa_s), { key: "asa" }),
