@@ -149,3 +149,18 @@ def test_a_mapping_with_a_bad_region_or_column_list_is_refused() -> None:
         parse_mapping(yaml.safe_load(MAPPING + "region: XX\n"))
     with pytest.raises(AnalyticsError, match="'arrived' must name a column"):
         parse_mapping(yaml.safe_load(MAPPING.replace("[Date, Time]", "[]")))
+
+
+def test_queues_the_company_lacks_are_named_and_can_be_renamed(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    lower = COMPANY.replace("queues: [{name: Plumbing,", "queues: [{name: plumbing,")
+    (folder / "company.yaml").write_text(lower)
+    assert _import(folder) == 0
+    out = capsys.readouterr().out
+    assert "note: queues not in " in out and ": Plumbing (its queues: plumbing)" in out
+    (folder / "map.yaml").write_text(MAPPING + "queues: {Plumbing: plumbing}\n")
+    assert _import(folder, "--replace") == 0
+    assert "note:" not in capsys.readouterr().out
+    rows = _report(folder, "summary", capsys, "--by", "queue")
+    assert {r["queue"]: r["offered"] for r in rows} == {"plumbing": 3}

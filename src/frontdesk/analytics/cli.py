@@ -25,6 +25,7 @@ from frontdesk.analytics.queries import Window
 from frontdesk.analytics.render import to_csv, to_json, to_table
 from frontdesk.analytics.reports import KINDS, ReportRequest, build
 from frontdesk.analytics.slices import DIMENSIONS, local_day_start, zone
+from frontdesk.config.loader import company_or_demo
 from frontdesk.config.zone_option import add_zone_options, company_region, resolve_zone
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
@@ -125,7 +126,22 @@ def _run_import(args: argparse.Namespace) -> int:
             f"({result.skipped} were imported before and were left as they are; "
             "--replace imports them again)"
         )
+    if args.config:
+        _note_foreign_queues(result.queues, args.config)
     return 0
+
+
+def _note_foreign_queues(queues: frozenset[str], config: str) -> None:
+    """Says which of the file's queues the company file does not have: reports and the
+    planning page show those apart from the live queues (names are compared exactly)."""
+    ours = [q.name for q in company_or_demo(config).queues]
+    foreign = sorted(q for q in queues if q and q not in ours)
+    if foreign:
+        print(
+            f"note: queues not in {config}: {', '.join(foreign)} (its queues: "
+            f"{', '.join(ours) or 'none'}); reports show them apart from the live ones "
+            "(a generic CSV mapping's `queues:` section renames them)"
+        )
 
 
 def _settings(args: argparse.Namespace) -> MetricSettings:

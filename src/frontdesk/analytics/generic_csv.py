@@ -18,6 +18,7 @@ source's outcome values map to ours. Example (docs/analytics.md has the full lis
     timezone: Europe/London            # for times without an offset (default: the company's)
     region: GB                         # default: the company's country
     outcomes: {ANS: answered, ABN: abandoned, VM: voicemail, IVR: ivr}
+    queues: {Plumbing: plumbing}       # the file's queue names -> the company's (optional)
     source: acme-2024                  # prefix of the source ids (default: generic)
 
 PBX exports write durations as H:MM:SS and dates and times in separate columns, so both are
@@ -29,7 +30,7 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import Any
@@ -59,6 +60,7 @@ class ColumnMapping:
     tz: ZoneInfo
     source: str
     region: str = DEFAULT_REGION
+    queues: dict[str, str] = field(default_factory=dict)  # renames: the file's -> ours
 
 
 def load_mapping(
@@ -113,9 +115,13 @@ def parse_mapping(
     region = str(raw.get("region") or default_region).upper()
     if region not in phonenumbers.SUPPORTED_REGIONS:
         raise AnalyticsError(f"{where}: unknown region {region!r} (a country code like GB)")
+    renames = raw.get("queues") or {}
+    if not isinstance(renames, Mapping):
+        raise AnalyticsError(f"{where}: 'queues' maps the file's queue names to the company's")
     fmt = raw.get("time_format")
     source = str(raw.get("source", "generic"))
-    return ColumnMapping(columns, outcomes, str(fmt) if fmt else None, tz, source, region)
+    queues = {str(k): str(v) for k, v in renames.items()}
+    return ColumnMapping(columns, outcomes, str(fmt) if fmt else None, tz, source, region, queues)
 
 
 def generic_csv_calls(path: Path | str, mapping: ColumnMapping) -> Iterator[ImportedCall]:
@@ -165,7 +171,7 @@ def _call(row: Mapping[str, str], m: ColumnMapping) -> ImportedCall:
         source_id=f"{m.source}:{cell('id')}",
         arrived_at=arrived,
         outcome=m.outcomes[raw_outcome],
-        queue=cell("queue"),
+        queue=m.queues.get(cell("queue"), cell("queue")),
         queued_at=queued,
         wait_s=wait,
         answered_at=answered,

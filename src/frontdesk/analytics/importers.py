@@ -77,6 +77,7 @@ class ImportResult:
     skipped: int
     events: int
     replaced: int = 0
+    queues: frozenset[str] = frozenset()  # the queues the file's calls name
 
 
 def call_events(call: ImportedCall) -> list[Event]:
@@ -206,8 +207,10 @@ def import_calls(
     seen: set[str] = set()  # a source id twice in one file: the first row counts
     batch: list[ImportedCall] = []
     withdrawn: list[str] = []
+    queues: set[str] = set()
     for call in calls:
         rows += 1
+        queues.add(call.queue)
         if call.source_id in seen or (call.source_id in known and not replace):
             continue
         seen.add(call.source_id)
@@ -227,7 +230,9 @@ def import_calls(
         imported, replaced = imported + len(batch), replaced + len(withdrawn)
     if up_to_date:  # the records were derived here; refreshing need not derive them again
         set_last_seq(engine, max_event_seq(engine))
-    return ImportResult(rows, imported, rows - imported, events_written, replaced)
+    return ImportResult(
+        rows, imported, rows - imported, events_written, replaced, frozenset(queues)
+    )
 
 
 def _imported_ids(engine: Engine) -> set[str]:
