@@ -115,6 +115,7 @@ EXPECTED: dict[tuple[str, str], tuple[object, object, object]] = {
     ("POST", "/api/desk/recording"): (NO, NO, IN),
     ("POST", "/api/desk/tasks/{task_id}/done"): (NO, NO, IN),
     ("POST", "/api/desk/tasks/{task_id}/cancel"): (NO, NO, IN),
+    ("GET", "/api/desk/tasks/{task_id}/voicemail.wav"): (NO, NO, IN),
     ("GET", "/api/calls/live"): (IN, IN, IN),
     ("GET", "/api/calls/{call_id}/pop"): (IN, IN, IN),
     ("GET", "/api/calls/{call_id}"): (IN, IN, IN),

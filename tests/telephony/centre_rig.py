@@ -175,6 +175,7 @@ class Phones:
 class Rig:
     def __init__(self, tmp_path: Path, company: Company | None = None) -> None:
         self.clock = ManualClock(100.0)
+        self.tmp_path = tmp_path
         self.log = Log()
         self.media = Media(self.log, self.clock)
         self.dialer = Dialer()

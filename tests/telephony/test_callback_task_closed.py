@@ -5,12 +5,13 @@ Closing by hand: the held place is cancelled with the reason in the event log an
 the store; a ring already going to an agent for it stops; a dial already under way finishes,
 and if it fails it is not retried. The reverse: the customer answering the engine's callback
 closes the task (done by the agent) and releases the place. The desk's route closes only the
-agent's own teams' open tasks.
+agent's own teams' open tasks, and plays their voicemails to them only.
 """
 
 from __future__ import annotations
 
 import asyncio
+import wave
 from pathlib import Path
 
 import httpx
@@ -137,6 +138,7 @@ def test_the_engines_callback_answered_closes_its_task_and_releases_the_place(
 def _desk_app(rig: Rig, agent_id: str) -> httpx.AsyncClient:
     class Context:
         centre, followups = rig.centre, rig.store
+        data_dir, event_log, clock = rig.tmp_path, rig.log, rig.clock
 
         def company(self) -> object:
             return rig.services.company
@@ -180,3 +182,45 @@ def test_the_desk_route_closes_own_teams_open_tasks_and_cancels_their_callbacks(
     assert engine.contact_state("cb-tom") is ContactState.CALLBACK_WAITING
     [(_, logged)] = rig.log.of("callback.cancelled")
     assert logged["reason"] == "task cancelled by chloe: wrong number"
+
+
+def test_the_desk_plays_own_teams_voicemails_and_logs_who_listened(tmp_path: Path) -> None:
+    rig = Rig(tmp_path)
+    folder = tmp_path / "voicemail"
+    folder.mkdir()
+    message = folder / "v1.wav"
+    with wave.open(str(message), "wb") as out:  # a second of silence, 8 kHz mono
+        out.setnchannels(1)
+        out.setsampwidth(2)
+        out.setframerate(8000)
+        out.writeframes(b"\0\0" * 8000)
+    due = rig.clock.wall() + 3600
+    heard = rig.store.add_voicemail("v1", SUSAN, "parcels", "parcels", str(message), 1.0, due,
+                                    "within the hour")  # fmt: skip
+    elsewhere = rig.store.add_voicemail("v2", TOM, "billing", "billing", str(message), 1.0, due,
+                                        "within the hour")  # fmt: skip
+    stray = rig.store.add_voicemail("v3", "+447700900789", "parcels", "parcels", "/etc/passwd",
+                                    1.0, due, "within the hour")  # fmt: skip
+    missed = rig.store.add_missed_call(
+        "m1", "+447700900999", "parcels", "parcels", "abandoned", due
+    )
+    assert missed is not None
+
+    async def requests() -> None:
+        async with _desk_app(rig, "chloe") as client:  # chloe: parcels only
+            played = await client.get(f"/api/desk/tasks/{heard.id}/voicemail.wav")
+            assert played.status_code == 200 and played.headers["content-type"] == "audio/wav"
+            assert played.content == message.read_bytes()
+            seek = await client.get(f"/api/desk/tasks/{heard.id}/voicemail.wav",
+                                    headers={"Range": "bytes=4000-"})  # fmt: skip
+            assert seek.status_code == 206
+            refused = [(elsewhere.id, "unknown_task"), (999, "unknown_task"),
+                       (stray.id, "no_voicemail"), (missed.id, "no_voicemail")]  # fmt: skip
+            for task, error in refused:
+                answer = await client.get(f"/api/desk/tasks/{task}/voicemail.wav")
+                assert (answer.status_code, answer.json()["error_id"]) == (404, error), task
+
+    asyncio.run(requests())
+    rig.close()
+    # one play, logged once (the seek is part of it)
+    assert rig.log.of("task.voicemail_played") == [("v1", {"task": heard.id, "by": "chloe"})]

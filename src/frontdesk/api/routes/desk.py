@@ -31,14 +31,6 @@ def _task(task: Task) -> dict[str, Any]:
             "recording": bool(task.recording_path)}  # fmt: skip
 
 
-def _teams_of(context: AppContext, agent_id: str) -> tuple[str, ...]:
-    company = context.company()
-    found = company.agent(agent_id)
-    if found is not None and found.teams:
-        return found.teams
-    return tuple(t.name for t in company.teams)
-
-
 @router.get("", summary="Everything the agent's desk shows")
 async def desk(
     who: Principal = Depends(agent), context: AppContext = Depends(ctx)
@@ -57,7 +49,7 @@ async def desk(
         pop = screen_pop(centre, line.contact, context.clock.now())
     elif state == "wrap-up":
         phase = "wrapup"
-    teams = _teams_of(context, agent_id)
+    teams = desk_tasks.teams_of(context, agent_id)
     tasks = [t for team in teams for t in context.followups.open_tasks(team=team)]
     tasks.sort(key=lambda t: t.due_at)
     phones = context.softphones

@@ -78,7 +78,7 @@ async def one_call(
     return entry_json(visible_entry(context, who, call_id))
 
 
-def _recording_file(context: AppContext, path: str) -> Path | None:
+def recording_on_disk(context: AppContext, path: str) -> Path | None:
     """The file, if it lies where the server writes recordings (a row never names another)."""
     found = Path(path).resolve()
     for folder in RECORDING_FOLDERS:
@@ -100,7 +100,7 @@ def recording_file(
     entry = visible_entry(context, who, call_id, Action.VIEW_RECORDING)
     if not 1 <= n <= len(entry.recordings):
         raise not_found("recording", f"{call_id} #{n}")
-    path = _recording_file(context, entry.recordings[n - 1].path)
+    path = recording_on_disk(context, entry.recordings[n - 1].path)
     if path is None:
         message = f"Recording #{n} of call {call_id!r} is not on this server's disk."
         raise ApiError(404, "recording_missing", message)
@@ -121,7 +121,7 @@ async def recordings(
         "recordings": [
             {"n": n, "kind": r.kind, "duration_s": r.duration_s, "channels": r.channels,
              "url": recording_url(call_id, n),
-             "on_disk": _recording_file(context, r.path) is not None}
+             "on_disk": recording_on_disk(context, r.path) is not None}
             for n, r in enumerate(entry.recordings, start=1)
         ],
     }  # fmt: skip

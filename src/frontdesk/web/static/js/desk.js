@@ -120,15 +120,44 @@ function when(seconds) {
     ? time : `${at.toLocaleDateString([], { day: "numeric", month: "short" })} ${time}`;
 }
 
+// A voicemail task's message plays in the list, so the agent hears it before calling back.
+// The player outlives the list's re-renders (every task event redraws it).
+let player = null;  // { task, audio }
+
+function listen(button, task) {
+  if (player) {
+    const same = player.task === task;
+    player.audio.pause(); player.audio.remove(); player = null;
+    document.querySelectorAll("button.listen").forEach((b) => { b.textContent = "Listen"; });
+    if (same) return;
+  }
+  const audio = el("audio", { controls: "", autoplay: "", preload: "auto", class: "voicemail",
+    src: `/api/desk/tasks/${task}/voicemail.wav` });
+  audio.addEventListener("error", () => toast("The message cannot be played", "error"));
+  player = { task, audio };
+  button.closest("li").append(audio);
+  button.textContent = "Close";
+}
+
+function keepPlayer() {
+  if (!player) return;
+  const li = document.querySelector(`#callbacks li[data-task="${player.task}"]`);
+  if (!li) { player.audio.pause(); player = null; return; }  // the task was closed
+  li.append(player.audio);
+  li.querySelector("button.listen").textContent = "Close";
+}
+
 function renderLists(desk) {
-  const item = (label, sub, number, task) => el("li", {}, el("span", {}, el("strong", {}, label), " ", el("span", { class: "muted" }, sub)),
+  const item = (label, sub, number, task, message) => el("li", { "data-task": task }, el("span", {}, el("strong", {}, label), " ", el("span", { class: "muted" }, sub)),
     el("span", { class: "actions" },
+      message && el("button", { type: "button", class: "listen", "aria-label": `Listen: ${label}`, onclick: (e) => listen(e.currentTarget, task) }, "Listen"),
       el("button", { type: "button", class: "dial", "data-number": number, onclick: () => dial(number) }, "Call"),
       task && el("button", { type: "button", class: "task-done", "aria-label": `Done: ${label}`, onclick: () => closeTask(task, "done") }, "Done"),
       task && el("button", { type: "button", class: "task-cancel", "aria-label": `Cancel: ${label}`, onclick: () => closeTask(task, "cancel") }, "Cancel")));
   const cbs = [...desk.next_actions.map((a) => item(a.name || a.number, `you promised ${when(a.next_action_at)}`, a.number)),
-    ...desk.callbacks.map((t) => item(t.caller, `${TASK_KINDS[t.kind] || t.kind} · due ${when(t.due_at)}`, t.caller, t.id))];
+    ...desk.callbacks.map((t) => item(t.caller, `${TASK_KINDS[t.kind] || t.kind} · due ${when(t.due_at)}`, t.caller, t.id, t.recording))];
   $("callbacks").replaceChildren(...(cbs.length ? cbs : [el("li", { class: "muted" }, "None")]));
+  keepPlayer();
   const calls = (n) => `${n} call${n === 1 ? "" : "s"}`;
   const missed = desk.missed.map((m) => item(m.caller, `${calls(m.unanswered_calls)}, last ${when(m.updated_at)} · due ${when(m.due_at)}`, m.caller, m.id));
   $("missed").replaceChildren(...(missed.length ? missed : [el("li", { class: "muted" }, "None")]));
