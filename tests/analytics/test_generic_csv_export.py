@@ -164,3 +164,13 @@ def test_queues_the_company_lacks_are_named_and_can_be_renamed(
     assert "note:" not in capsys.readouterr().out
     rows = _report(folder, "summary", capsys, "--by", "queue")
     assert {r["queue"]: r["offered"] for r in rows} == {"plumbing": 3}
+
+
+def test_a_broken_company_file_is_refused_even_with_a_zone_given(
+    folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (folder / "company.yaml").write_text("company: {name: X\n")
+    assert _import(folder, "--tz", "UTC") == 2  # the region still comes from the company
+    err = capsys.readouterr().err
+    assert f"--config {folder / 'company.yaml'}" in err and "company.yaml:2" in err, err
+    assert not (folder / "data").exists()

@@ -25,8 +25,13 @@ from frontdesk.analytics.queries import Window
 from frontdesk.analytics.render import to_csv, to_json, to_table
 from frontdesk.analytics.reports import KINDS, ReportRequest, build
 from frontdesk.analytics.slices import DIMENSIONS, local_day_start, zone
-from frontdesk.config.loader import company_or_demo
-from frontdesk.config.zone_option import add_zone_options, company_region, resolve_zone
+from frontdesk.config.company import Company
+from frontdesk.config.zone_option import (
+    add_zone_options,
+    company_option,
+    company_region,
+    resolve_zone,
+)
 from frontdesk.planning.errors import PlanningError
 from frontdesk.planning.metrics import DEFAULT_SL_DEFINITION, SLDefinition
 from frontdesk.store.eventlog import open_engine
@@ -101,13 +106,14 @@ def _guard(name: str, run: Any) -> Any:
 
 def _run_import(args: argparse.Namespace) -> int:
     told_tz = args.tz
-    tz = zone(resolve_zone(args, AnalyticsError))
+    company = company_option(args, AnalyticsError)  # read once: zone, region, queues
+    tz = zone(resolve_zone(args, AnalyticsError, company))
     if args.format == "anonymous-bank":
         calls = anonymous_bank_calls(args.file, tz)
     else:
         if not args.mapping:
             raise AnalyticsError("--format csv needs --mapping FILE.yaml (the column mapping)")
-        mapping = load_mapping(args.mapping, args.tz, company_region(args.config))
+        mapping = load_mapping(args.mapping, args.tz, company_region(company))
         if told_tz:  # the command line's --tz over the mapping's timezone
             mapping = replace(mapping, tz=tz)
         calls = generic_csv_calls(args.file, mapping)
@@ -127,14 +133,14 @@ def _run_import(args: argparse.Namespace) -> int:
             "--replace imports them again)"
         )
     if args.config:
-        _note_foreign_queues(result.queues, args.config)
+        _note_foreign_queues(result.queues, args.config, company)
     return 0
 
 
-def _note_foreign_queues(queues: frozenset[str], config: str) -> None:
+def _note_foreign_queues(queues: frozenset[str], config: str, company: Company) -> None:
     """Says which of the file's queues the company file does not have: reports and the
     planning page show those apart from the live queues (names are compared exactly)."""
-    ours = [q.name for q in company_or_demo(config).queues]
+    ours = [q.name for q in company.queues]
     foreign = sorted(q for q in queues if q and q not in ours)
     if foreign:
         print(

@@ -166,12 +166,13 @@ def _call(row: Mapping[str, str], m: ColumnMapping) -> ImportedCall:
     wait = seconds("wait_s")
     if not cell("wait_s") and answered is not None:
         wait = max(0.0, answered - (queued if queued is not None else arrived))
-    attributes = {name: cell(name) for name in _ATTRIBUTES if cell(name)}
+    attributes = {name: value for name in _ATTRIBUTES if (value := cell(name))}
+    queue, caller = cell("queue"), cell("caller")
     return ImportedCall(
         source_id=f"{m.source}:{cell('id')}",
         arrived_at=arrived,
         outcome=m.outcomes[raw_outcome],
-        queue=m.queues.get(cell("queue"), cell("queue")),
+        queue=m.queues.get(queue, queue),
         queued_at=queued,
         wait_s=wait,
         answered_at=answered,
@@ -181,7 +182,7 @@ def _call(row: Mapping[str, str], m: ColumnMapping) -> ImportedCall:
         wrap_s=seconds("wrap_s"),
         ended_at=moment("ended"),
         number=cell("number"),
-        caller=caller_key(cell("caller"), m.region) or cell("caller"),
+        caller=caller_key(caller, m.region) or caller,
         attributes=attributes,
     )
 

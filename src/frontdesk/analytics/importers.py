@@ -219,12 +219,8 @@ def import_calls(
         batch.append(call)
         if len(batch) >= _BATCH_CALLS:
             events_written += _write(engine, batch, withdrawn)
-            imported, replaced, batch, withdrawn = (
-                imported + len(batch),
-                replaced + len(withdrawn),
-                [],
-                [],
-            )
+            imported, replaced = imported + len(batch), replaced + len(withdrawn)
+            batch, withdrawn = [], []
     if batch:
         events_written += _write(engine, batch, withdrawn)
         imported, replaced = imported + len(batch), replaced + len(withdrawn)

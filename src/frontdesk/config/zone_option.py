@@ -11,6 +11,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
+from frontdesk.config.company import Company
 from frontdesk.config.loader import ConfigError, company_or_demo
 
 
@@ -24,23 +25,29 @@ def add_zone_options(parser: Any, what: str) -> None:
     )
 
 
-def resolve_zone(args: argparse.Namespace, error: type[Exception]) -> str:
-    """Sets `args.tz` to the company's time zone when none was given, and returns it; a
-    company file that cannot be read raises `error` with the reasons."""
-    if getattr(args, "tz", None):
-        return str(args.tz)
+def company_option(args: argparse.Namespace, error: type[Exception]) -> Company:
+    """The company of `--config FILE`, or the demo company; a company file that cannot be
+    read raises `error` with the reasons."""
     config = getattr(args, "config", None)
     try:
-        company = company_or_demo(config)
+        return company_or_demo(config)
     except ConfigError as exc:
         raise error(f"--config {config}: {exc}") from None
-    args.tz = company.timezone
-    return company.timezone
 
 
-def company_region(config: str | None) -> str:
-    """The country national-format numbers are read in: that of the company's first number
-    (the company of `--config FILE`, or the demo company); `resolve_zone` has read the file."""
+def resolve_zone(
+    args: argparse.Namespace, error: type[Exception], company: Company | None = None
+) -> str:
+    """Sets `args.tz` to the company's time zone when none was given, and returns it (the
+    company read from `--config` unless given); see `company_option` for errors."""
+    if getattr(args, "tz", None):
+        return str(args.tz)
+    args.tz = (company or company_option(args, error)).timezone
+    return str(args.tz)
+
+
+def company_region(company: Company) -> str:
+    """The country national-format numbers are read in: that of the company's first number."""
     from frontdesk.crm.numbers import region_of  # phonenumbers: only for the commands using it
 
-    return region_of(number.number for number in company_or_demo(config).numbers)
+    return region_of(number.number for number in company.numbers)

@@ -18,8 +18,6 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import select
-
 from frontdesk.clock import SystemClock
 from frontdesk.config import ConfigError
 from frontdesk.config.loader import company_or_demo
@@ -28,7 +26,6 @@ from frontdesk.crm.demo import load_demo
 from frontdesk.crm.errors import CrmError
 from frontdesk.crm.model import CallerProfile
 from frontdesk.crm.numbers import region_of
-from frontdesk.crm.schema import contacts
 from frontdesk.crm.store import CrmStore
 from frontdesk.store.eventlog import open_engine
 
@@ -72,11 +69,6 @@ def _store(args: argparse.Namespace) -> CrmStore:
     return CrmStore(engine, SystemClock(), region=region, cache_size=0)
 
 
-def _no_contacts(store: CrmStore) -> bool:
-    with store.engine.connect() as conn:
-        return conn.execute(select(contacts.c.id).limit(1)).first() is None
-
-
 def _fail(message: str) -> int:
     print(message, file=sys.stderr)
     return EXIT_BAD_INPUT
@@ -106,7 +98,7 @@ def _run_lookup(args: argparse.Namespace) -> int:
     if args.json:
         print(json.dumps(_plain(profile) if profile else None, ensure_ascii=False))
     elif profile is None:
-        empty = _no_contacts(store)
+        empty = not store.has_contacts()
         hint = f" (the CRM in {args.data_dir} is empty: `frontdesk crm demo` loads the demo's)"
         print(f"{args.number}: not known" + (hint if empty else ""))
     else:

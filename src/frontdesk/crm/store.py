@@ -27,7 +27,7 @@ from frontdesk.crm.errors import CrmError
 from frontdesk.crm.model import Account, CallerProfile, Case, CaseEvent, Contact, Interaction
 from frontdesk.crm.numbers import caller_key, check_region
 from frontdesk.crm.reads import ProfilePolicy
-from frontdesk.crm.schema import create_schema, interactions
+from frontdesk.crm.schema import contacts, create_schema, interactions
 from frontdesk.crm.writes import CrmWriter
 
 _Entry = tuple[float, CallerProfile | None]  # (expires at, profile or a remembered miss)
@@ -61,6 +61,11 @@ class CrmStore:
     @property
     def engine(self) -> Engine:
         return self._engine
+
+    def has_contacts(self) -> bool:
+        """Whether any contact is stored (an empty CRM knows no caller)."""
+        with self._engine.connect() as conn:
+            return conn.execute(select(contacts.c.id).limit(1)).first() is not None
 
     # -- the hot path --------------------------------------------------------------------------
 

@@ -35,7 +35,6 @@ from frontdesk.flows.walk_data import (
     DEMO_HTTP_ANSWERS,
     StoreCrm,
     data_dir_crm,
-    has_contacts,
     read_http_answers,
     walk_crm,
 )
@@ -113,11 +112,11 @@ def _load(file: str) -> FlowSet:
 def _company_region(file: str) -> str | None:
     """The region of a company file's numbers, None when `file` is not a company file."""
     from frontdesk.config.loader import company_flows, load_company
-    from frontdesk.crm.numbers import region_of
+    from frontdesk.config.zone_option import company_region
 
     if file == "demo" or company_flows(Path(file)) is None:
         return None
-    return region_of(number.number for number in load_company(Path(file)).numbers)
+    return company_region(load_company(Path(file)))
 
 
 def _walk_crm(args: argparse.Namespace, moment: dt.datetime, zone: ZoneInfo) -> StoreCrm:
@@ -126,7 +125,7 @@ def _walk_crm(args: argparse.Namespace, moment: dt.datetime, zone: ZoneInfo) -> 
     if region is None:
         return walk_crm(moment, zone, Path(args.crm) if args.crm else None)
     crm = data_dir_crm(moment, zone, Path(args.data_dir), region)
-    if not has_contacts(crm):
+    if not crm.store.has_contacts():
         print(
             f"no callers in the CRM of {args.data_dir}/ yet: every caller is unknown "
             "(--data-dir DIR names the server's data, --crm FILE a data file)",

@@ -128,11 +128,6 @@ def data_dir_crm(moment: dt.datetime, zone: ZoneInfo, data_dir: Path, region: st
     return StoreCrm(CrmStore(engine, clock, region=region, cache_size=0), zone)
 
 
-def has_contacts(crm: StoreCrm) -> bool:
-    with crm.store.engine.connect() as conn:
-        return conn.execute(select(t.contacts.c.id).limit(1)).first() is not None
-
-
 def read_http_answers(path: Path) -> dict[str, Mapping[str, Any]]:
     """Canned HTTP answers from a YAML or JSON file: a mapping of URL to answer (a mapping)."""
     try:
