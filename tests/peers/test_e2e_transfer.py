@@ -54,7 +54,8 @@ class Phone:
         self.ctrl = free_port()
         with (folder / "config").open("a") as config:
             config.write(f"module_app ctrl_tcp.so\nctrl_tcp_listen 127.0.0.1:{self.ctrl}\n")
-        self.log = (folder / "baresip.log").open("wb")
+        self.log_path = folder / "baresip.log"
+        self.log = self.log_path.open("wb")
         self.proc = subprocess.Popen(["baresip", "-4", "-f", str(folder)], stdout=self.log,
                                      stderr=subprocess.STDOUT,
                                      stdin=subprocess.DEVNULL)  # fmt: skip
@@ -62,11 +63,17 @@ class Phone:
     def command(self, command: str, params: str = "") -> str:
         """Runs a baresip command (its long name), returns its answer's text."""
         message = json.dumps({"command": command, "params": params, "token": "t"}).encode()
-        with socket.create_connection(("127.0.0.1", self.ctrl), timeout=5) as sock:
+        # Generous: on a loaded two-core machine baresip once took over 5 s to answer.
+        with socket.create_connection(("127.0.0.1", self.ctrl), timeout=20) as sock:
             sock.sendall(f"{len(message)}:".encode() + message + b",")
             data = b""
             while not data.endswith(b","):
-                chunk = sock.recv(4096)
+                try:
+                    chunk = sock.recv(4096)
+                except TimeoutError:
+                    self.log.flush()
+                    tail = self.log_path.read_text(errors="replace")[-3000:]
+                    raise AssertionError(f"baresip did not answer {command!r}:\n{tail}") from None
                 if not chunk:
                     break
                 data += chunk
@@ -94,6 +101,21 @@ def phones(centre: ServerProcess, tmp_path: Path, **tones: float) -> Iterator[di
     finally:
         for phone in started.values():
             phone.close()
+
+
+@contextmanager
+def calling(centre: ServerProcess, tmp_path: Path) -> Iterator[subprocess.Popen[bytes]]:
+    """start_caller's sipp, ended and its pipe closed however the test ends (a test that
+    fails mid-call otherwise leaves the pipe for another test's garbage collection)."""
+    proc = start_caller(centre, tmp_path)
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.wait()
+        if proc.stdout is not None:
+            proc.stdout.close()
 
 
 def start_caller(centre: ServerProcess, tmp_path: Path) -> subprocess.Popen[bytes]:
@@ -193,8 +215,8 @@ def test_hold_plays_music_and_a_phone_refer_hands_the_caller_to_a_colleague(
 ) -> None:
     centre = start_web_centre(tmp_path, monkeypatch)
     try:
-        with phones(centre, tmp_path, **{"1001": 440, "1002": 660}) as ph:
-            caller = start_caller(centre, tmp_path)
+        with phones(centre, tmp_path, **{"1001": 440, "1002": 660}) as ph, \
+                calling(centre, tmp_path) as caller:  # fmt: skip
             connected = one(centre, "call.connected")
             assert connected["agent"] == "alice"
             time.sleep(1.0)
@@ -444,13 +466,13 @@ def test_attended_transfer_from_a_phone_by_refer_with_replaces(
         with phones(centre, tmp_path, **{"1002": 660}) as ph:
             alice = sipp_alice(centre, tmp_path)
             time.sleep(0.6)  # alice is logged in on the contact centre's next tick
-            caller = start_caller(centre, tmp_path)
-            connected = one(centre, "call.connected")
-            finish(alice, centre)
-            transferred = one(centre, "call.transferred", timeout=10)
-            time.sleep(2.8)
-            ph["1002"].command("hangup")
-            finish(caller, centre)
+            with calling(centre, tmp_path) as caller:
+                connected = one(centre, "call.connected")
+                finish(alice, centre)
+                transferred = one(centre, "call.transferred", timeout=10)
+                time.sleep(2.8)
+                ph["1002"].command("hangup")
+                finish(caller, centre)
         call_id = str(connected["call_id"])
         assert connected["agent"] == "alice"
         assert transferred["transfer"] == "attended" and transferred["to"] == "bob"

@@ -13,12 +13,12 @@ import pytest
 from browser import chromium, sign_in
 from conftest import WEB_PASSWORD, start_web_centre
 from test_e2e_transfer import (
+    calling,
     finish,
     heard,
     heard_in_order,
     one,
     phones,
-    start_caller,
     what_was_heard,
 )
 
@@ -37,27 +37,27 @@ def test_consult_then_complete_from_the_desk(
             # no consultation yet: its controls are hidden, not merely disabled
             assert not page.is_visible("#consult-cancel")
             assert not page.is_visible("#consult-complete")
-            caller = start_caller(centre, tmp_path)
-            connected = one(centre, "call.connected")
-            page.wait_for_function(
-                "document.getElementById('call-title').textContent === 'On a call'",
-                timeout=15000,
-            )
-            time.sleep(1.0)
-            page.fill("#transfer-to", "bob")
-            page.click("#consult")
-            started = one(centre, "call.consult_started", timeout=10)
-            page.wait_for_function("!document.getElementById('consult-complete').disabled",
-                                   timeout=15000)  # fmt: skip
-            assert "Bob" in page.text_content("#consult-status")
-            assert page.is_visible("#consult-cancel")
-            time.sleep(1.5)  # alice and bob talk; the caller hears music
-            page.click("#consult-complete")
-            transferred = one(centre, "call.transferred", timeout=10)
-            page.wait_for_function("!document.getElementById('wrap').hidden", timeout=15000)
-            time.sleep(2.8)
-            ph["1002"].command("hangup")
-            finish(caller, centre)
+            with calling(centre, tmp_path) as caller:
+                connected = one(centre, "call.connected")
+                page.wait_for_function(
+                    "document.getElementById('call-title').textContent === 'On a call'",
+                    timeout=15000,
+                )
+                time.sleep(1.0)
+                page.fill("#transfer-to", "bob")
+                page.click("#consult")
+                started = one(centre, "call.consult_started", timeout=10)
+                page.wait_for_function("!document.getElementById('consult-complete').disabled",
+                                       timeout=15000)  # fmt: skip
+                assert "Bob" in page.text_content("#consult-status")
+                assert page.is_visible("#consult-cancel")
+                time.sleep(1.5)  # alice and bob talk; the caller hears music
+                page.click("#consult-complete")
+                transferred = one(centre, "call.transferred", timeout=10)
+                page.wait_for_function("!document.getElementById('wrap').hidden", timeout=15000)
+                time.sleep(2.8)
+                ph["1002"].command("hangup")
+                finish(caller, centre)
         assert connected["agent"] == "alice"
         assert transferred["transfer"] == "attended" and transferred["via"] == "desk"
         assert transferred["to"] == "bob"
