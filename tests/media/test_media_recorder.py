@@ -47,6 +47,20 @@ def test_stereo_puts_caller_left_and_agent_right(tmp_path: Path) -> None:
     assert _peak(audio.samples[:, 0]) == 500 and _peak(audio.samples[:, 1]) == 1500
 
 
+def test_caller_mode_keeps_the_far_end_alone(tmp_path: Path) -> None:
+    caller, agent = _tones()  # the agent side stands for the tone played before a voicemail
+    rec = CallRecorder(tmp_path / "v.wav", RecordMode.CALLER)
+    rec.start(0.0)
+    for i in range(50):
+        rec.write(caller.next_frame(), agent.next_frame(), 0.02 * i)
+    stopped = rec.stop(1.0)
+    assert isinstance(stopped, RecordingStopped) and stopped.channels == 1
+    audio = read_wav(tmp_path / "v.wav")
+    spectrum = np.abs(np.fft.rfft(audio.samples[:, 0]))
+    assert _peak(audio.samples[:, 0]) == 500
+    assert spectrum[1500 * len(audio.samples) // 8000] < spectrum.max() * 1e-3
+
+
 def test_mixed_mono_and_pause(tmp_path: Path) -> None:
     caller, agent = _tones()
     rec = CallRecorder(tmp_path / "m.wav", RecordMode.MIXED)

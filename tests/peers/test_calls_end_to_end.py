@@ -169,6 +169,7 @@ def test_after_hours_voicemail_with_a_promise_is_mailed_and_becomes_a_task(
         assert "call you back by" in str(started.data["promise"])
         [message] = centre.wait_for_events("call.voicemail", 1, timeout=15)
         assert float(message.data["duration_s"]) > 3.0
+        assert float(message.data["voiced_s"]) > 1.0
         assert Path(str(message.data["path"])).exists()
         [notified] = centre.wait_for_events("task.notified", 1, timeout=15)
         assert notified.data["error"] is None, notified.data
@@ -183,3 +184,21 @@ def test_after_hours_voicemail_with_a_promise_is_mailed_and_becomes_a_task(
     with sqlite3.connect(centre.data_dir / "frontdesk.db") as db:
         rows = db.execute("select kind, status, caller from followup_tasks").fetchall()
     assert ("voicemail", "open", number) in rows, rows
+
+
+def test_a_voicemail_of_silence_is_a_missed_call_not_a_message(
+    centre: ServerProcess, tmp_path: Path
+) -> None:
+    """The caller stays on past the tone but sends no audio (sipp's pause sends no RTP)."""
+    number = DEMO_CALLERS["open_parcel_case"]
+    caller = _caller(centre, tmp_path, number, "101", '<pause milliseconds="12000"/>')
+    _finish(caller, centre)
+    centre.wait_for_events("call.voicemail_started", 1)
+    [missed] = centre.wait_for_events("call.missed", 1, timeout=15)
+    assert missed.data["why"] == "left no message"
+    [recorded] = [e for e in centre.events("call.recording") if "voicemail" in str(e.data["path"])]
+    assert float(recorded.data["duration_s"]) > 2.0  # there was a file: it held only silence
+    assert centre.events("call.voicemail") == []
+    with sqlite3.connect(centre.data_dir / "frontdesk.db") as db:
+        rows = db.execute("select kind, status, caller from followup_tasks").fetchall()
+    assert rows == [("missed_call", "open", number)], rows

@@ -1,4 +1,5 @@
-"""Per-call recording to WAV: stereo (caller left, agent right) or mixed mono, written
+"""Per-call recording to WAV: stereo (caller left, agent right), mixed mono, or the caller
+alone (a voicemail: the tone played to them is not part of their message), written
 incrementally so that a crash loses at most the last `flush_interval` seconds.
 
 Every `flush_interval` seconds of call time the samples are flushed to the OS and the WAV
@@ -29,6 +30,7 @@ from frontdesk.media.wav import WavWriter
 class RecordMode(enum.Enum):
     STEREO = "stereo"  # caller left, agent right
     MIXED = "mixed"  # one channel, both voices
+    CALLER = "caller"  # one channel, the far end only
 
 
 class RecState(enum.Enum):
@@ -155,6 +157,8 @@ class CallRecorder:
         if self.mode is RecordMode.STEREO:
             self._pending[start:end:2] = caller
             self._pending[start + 1 : end : 2] = agent
+        elif self.mode is RecordMode.CALLER:
+            self._pending[start:end] = caller
         else:
             mixed = caller.astype(np.int32) + agent.astype(np.int32)
             self._pending[start:end] = np.clip(mixed, -32768, 32767)

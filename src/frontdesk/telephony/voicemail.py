@@ -3,17 +3,24 @@
 The caller hears when the team will call back — a time computed from the team's opening hours
 and response standard ("we will call you back by 11:30 am tomorrow") — then a tone, and speaks
 until they hang up, press #, or the limit is reached. The message is recorded from the caller's
-side only. A message shorter than a second is no message: the call counts as missed instead.
+side only. A message shorter than a second, or with less than half a second of sound in it
+(the caller said nothing, or their phone sent no audio; media/voiced.py), is no message: the
+call counts as missed instead, so the team still calls back but nobody is asked to listen to
+silence. The silent file stays on disk with the call's other recordings.
 The recording is complete only when the media engine says so (`RecordingDone`), also after the
 caller hung up, so the task is created from that event.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 from typing import TYPE_CHECKING
 
+from frontdesk.media import MediaError
 from frontdesk.media.engine import RecordAction
+from frontdesk.media.recorder import RecordMode
+from frontdesk.media.voiced import voiced_seconds_in
 from frontdesk.telephony.announcements import say
 from frontdesk.telephony.call_media import safe_name
 
@@ -23,6 +30,7 @@ if TYPE_CHECKING:
 log = logging.getLogger("frontdesk.calls")
 MAX_MESSAGE_S = 180.0
 MIN_MESSAGE_S = 1.0
+MIN_VOICED_S = 0.5
 
 
 class VoicemailTaker:
@@ -56,7 +64,7 @@ class VoicemailTaker:
         if call.recording:  # one recording per stream: the call's ends where the message starts
             engine.record(call.call_id, RecordAction.STOP)
         self.path = str(data_dir / "voicemail" / f"{safe_name(call.call_id)}.wav")
-        engine.record(call.call_id, RecordAction.START, self.path, stereo=False)
+        engine.record(call.call_id, RecordAction.START, self.path, RecordMode.CALLER)
         s.media.recording_listeners[self.path] = call
         self.limit += 1
         limit = self.limit
@@ -86,12 +94,25 @@ class VoicemailTaker:
         if self.done:
             return
         self.done = True
-        call, s = self.call, self.call.services
+        call = self.call
         if path is None or duration_s < MIN_MESSAGE_S:
             call._missed("left no message")
             return
-        s.log.append(s.clock.wall(), "call.voicemail", call.call_id, team=self.team,
-                     path=path, duration_s=round(duration_s, 3), caller=call.caller)  # fmt: skip
+        call.services.spawn(self._keep_if_spoken(path, duration_s), f"voicemail {call.call_id}")
+
+    async def _keep_if_spoken(self, path: str, duration_s: float) -> None:
+        call, s = self.call, self.call.services
+        try:  # a few milliseconds of file reading and numpy: off the loop
+            voiced = await asyncio.to_thread(voiced_seconds_in, path)
+        except (OSError, MediaError) as exc:  # unreadable: better a message nobody can judge
+            log.warning("could not measure the voicemail %s: %s", path, exc)
+            voiced = duration_s
+        if voiced < MIN_VOICED_S:
+            call._missed("left no message")
+            return
+        s.log.append(s.clock.wall(), "call.voicemail", call.call_id, team=self.team, path=path,
+                     duration_s=round(duration_s, 3), voiced_s=round(voiced, 2),
+                     caller=call.caller)  # fmt: skip
         if s.followups is not None:
             s.followups.voicemail(call.call_id, call.caller or call.caller_raw, self.team,
                                   call.queue, path, duration_s, self.promise, call.language,

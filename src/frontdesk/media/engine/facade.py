@@ -24,6 +24,7 @@ from frontdesk.media.engine import protocol as p
 from frontdesk.media.engine.channel import Channel, ChannelClosed, channel_pair
 from frontdesk.media.engine.realtime import priority_from_env
 from frontdesk.media.engine.worker import worker_main
+from frontdesk.media.recorder import RecordMode
 
 log = logging.getLogger("frontdesk.media")
 EventHandler = Callable[[p.Event], None]
@@ -162,8 +163,9 @@ class MediaEngine:
         self._send(stream, p.StopPlay(stream))
 
     def record(self, stream: str, action: p.RecordAction, path: str | None = None,
-               stereo: bool = True, when_media: bool = False) -> None:  # fmt: skip
-        self._send(stream, p.Record(stream, action, path, stereo, when_media))
+               mode: RecordMode = RecordMode.STEREO,
+               when_media: bool = False) -> None:  # fmt: skip
+        self._send(stream, p.Record(stream, action, path, mode, when_media))
 
     def bridge(self, a: str, b: str) -> None:
         if self._where.get(a) is not self._where.get(b):

@@ -12,6 +12,8 @@ from __future__ import annotations
 import enum
 from dataclasses import dataclass
 
+from frontdesk.media.recorder import RecordMode
+
 Address = tuple[str, int]
 
 
@@ -75,7 +77,8 @@ class RecordAction(enum.Enum):
 
 @dataclass(frozen=True, slots=True)
 class Record:
-    """Start, pause, resume or stop the recording of a stream: far end left, our side right.
+    """Start, pause, resume or stop the recording of a stream: far end left, our side right
+    (or as `mode` says: both mixed in one channel, or the far end alone).
 
     With `when_media`, START waits for the first RTP packet from the far end, so a call that
     never carries media (a SIP scanner, a broken NAT) leaves no file behind.
@@ -84,7 +87,7 @@ class Record:
     stream: str
     action: RecordAction
     path: str | None = None
-    stereo: bool = True
+    mode: RecordMode = RecordMode.STEREO
     when_media: bool = False
 
 

@@ -34,7 +34,7 @@ from frontdesk.media.engine.timeline import AudioTimeline
 from frontdesk.media.engine.udp import disconnect
 from frontdesk.media.jitter import JitterBuffer
 from frontdesk.media.latch import InactivityDetector, RtpLatch
-from frontdesk.media.recorder import CallRecorder, RecordingStopped, RecordMode
+from frontdesk.media.recorder import CallRecorder, RecordingStopped
 from frontdesk.media.relay import StreamRewriter
 from frontdesk.media.rtcp_session import RtcpSession, SentSoFar
 from frontdesk.media.rtp import FIXED_HEADER, RtpPacket, parse_header, payload_bounds
@@ -373,8 +373,7 @@ class Stream:
     def _start_recording(self, cmd: p.Record, now: float) -> None:
         self.pending_record = None
         assert cmd.path is not None
-        mode = RecordMode.STEREO if cmd.stereo else RecordMode.MIXED
-        recorder = CallRecorder(cmd.path, mode)
+        recorder = CallRecorder(cmd.path, cmd.mode)
         recorder.start(now)
         self.recorder = recorder
         self.rec_rx, self.rec_relay = AudioTimeline(self.codec), AudioTimeline(self.codec)
