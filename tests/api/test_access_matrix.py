@@ -219,7 +219,7 @@ def seed(data_dir: Path) -> None:
     followups = FollowupStore(engine, SystemClock())
     followups.add_missed_call("m-1", "+447700900777", "parcels", "parcels", "rang_out", T0 + 7200)
     message = str(data_dir / "recordings" / "v-1.wav")
-    followups.add_voicemail("v-1", "+447700900888", "parcels", "parcels", message, 5.0, T0, None)
+    followups.add_voicemail("v-1", "+442079460555", "parcels", "parcels", message, 5.0, T0, None)
 
 
 def start_company_server(tmp_path: Path) -> Any:
@@ -402,9 +402,12 @@ def test_nothing_outside_the_recordings_is_served(centre: Centre, url: str) -> N
 
 def test_the_desk_lists_its_teams_missed_calls_apart_from_callbacks(centre: Centre) -> None:
     alice = centre.clients["alice"].get("/api/desk").json()
-    listed = {k: [(t["kind"], t["caller"]) for t in alice[k]] for k in ("missed", "callbacks")}
-    assert listed == {"missed": [("missed_call", "+447700900777")],
-                      "callbacks": [("voicemail", "+447700900888")]}  # fmt: skip
+    listed = {k: [(t["kind"], t["caller"], t["name"]) for t in alice[k]]
+              for k in ("missed", "callbacks")}  # fmt: skip
+    # The voicemail's caller is in the (demo) CRM, so the desk names her; the other is unknown.
+    assert listed == {"missed": [("missed_call", "+447700900777", None)],
+                      "callbacks": [("voicemail", "+442079460555", "Susan Clark")]}  # fmt: skip
+    assert alice["timezone"] == "Europe/London"  # due times are read on the company's clocks
     chloe = centre.clients["chloe"].get("/api/desk").json()  # billing owes none of them
     assert chloe["missed"] == [] and chloe["callbacks"] == []
 

@@ -102,6 +102,7 @@ async function loadDesk() {
   if (!(view.phase === "wrapup" && desk.phase === "idle")) view.phase = desk.phase;
   view.ringing = desk.softphone.ringing;
   view.consult = desk.consult;
+  view.timezone = desk.timezone;
   view.recording = desk.recording;
   if (desk.pop) { view.callId = desk.pop.call_id; renderPop(desk.pop); }
   else if (desk.phase === "idle") renderPop(null);
@@ -112,12 +113,17 @@ async function loadDesk() {
 
 const TASK_KINDS = { voicemail: "voicemail", missed_call: "missed call", callback: "asked for a callback" };
 
-// A time today as hours and minutes; another day's with its date.
+// A time today as hours and minutes; another day's with its date. On the company's clocks:
+// "due 5 pm" is what the team promised the caller, wherever the agent's browser is; an agent
+// in another zone sees the zone's name.
 function when(seconds) {
+  const timeZone = view.timezone || undefined;
+  const away = timeZone && timeZone !== Intl.DateTimeFormat().resolvedOptions().timeZone;
   const at = new Date(seconds * 1000);
-  const time = at.toLocaleTimeString([], { hour: "numeric", minute: "2-digit" });
-  return at.toDateString() === new Date().toDateString()
-    ? time : `${at.toLocaleDateString([], { day: "numeric", month: "short" })} ${time}`;
+  const time = at.toLocaleTimeString([], { hour: "numeric", minute: "2-digit", timeZone, ...(away ? { timeZoneName: "short" } : {}) });
+  const day = (d) => d.toLocaleDateString("en-CA", { timeZone });
+  return day(at) === day(new Date())
+    ? time : `${at.toLocaleDateString([], { day: "numeric", month: "short", timeZone })} ${time}`;
 }
 
 // A voicemail task's message plays in the list, so the agent hears it before calling back.
@@ -155,11 +161,11 @@ function renderLists(desk) {
       task && el("button", { type: "button", class: "task-done", "aria-label": `Done: ${label}`, onclick: () => closeTask(task, "done") }, "Done"),
       task && el("button", { type: "button", class: "task-cancel", "aria-label": `Cancel: ${label}`, onclick: () => closeTask(task, "cancel") }, "Cancel")));
   const cbs = [...desk.next_actions.map((a) => item(a.name || a.number, `you promised ${when(a.next_action_at)}`, a.number)),
-    ...desk.callbacks.map((t) => item(t.caller, `${TASK_KINDS[t.kind] || t.kind} · due ${when(t.due_at)}`, t.caller, t.id, t.recording))];
+    ...desk.callbacks.map((t) => item(t.name || t.caller, `${t.name ? `${t.caller} · ` : ""}${TASK_KINDS[t.kind] || t.kind} · due ${when(t.due_at)}`, t.caller, t.id, t.recording))];
   $("callbacks").replaceChildren(...(cbs.length ? cbs : [el("li", { class: "muted" }, "None")]));
   keepPlayer();
   const calls = (n) => `${n} call${n === 1 ? "" : "s"}`;
-  const missed = desk.missed.map((m) => item(m.caller, `${calls(m.unanswered_calls)}, last ${when(m.updated_at)} · due ${when(m.due_at)}`, m.caller, m.id));
+  const missed = desk.missed.map((m) => item(m.name || m.caller, `${m.name ? `${m.caller} · ` : ""}${calls(m.unanswered_calls)}, last ${when(m.updated_at)} · due ${when(m.due_at)}`, m.caller, m.id));
   $("missed").replaceChildren(...(missed.length ? missed : [el("li", { class: "muted" }, "None")]));
 }
 
