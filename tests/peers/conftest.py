@@ -155,9 +155,11 @@ def make_web_users(data_dir: Path) -> None:
 
 
 def start_web_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
-                     prepare: Callable[[Path], None] | None = None) -> ServerProcess:  # fmt: skip
+                     prepare: Callable[[Path], None] | None = None,
+                     *extra: str) -> ServerProcess:  # fmt: skip
     """`frontdesk serve` with live_company.py's company (one media worker, RTP ports of its own)
-    and the web users; `prepare(company_file)` may change things before the start."""
+    and the web users; `prepare(company_file)` may change things before the start; `extra`
+    options go to `frontdesk serve`."""
     from live_company import write_company
 
     base = random.randrange(40000, 58000, 2)
@@ -167,7 +169,7 @@ def start_web_centre(tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     make_web_users(tmp_path / "data")
     if prepare is not None:
         prepare(company)
-    return start_server(tmp_path, "--config", str(company))
+    return start_server(tmp_path, "--config", str(company), *extra)
 
 
 @pytest.fixture

@@ -1,17 +1,19 @@
 // The agent desktop: presence, the screen pop, call controls, after-call work, lists.
 import { api, toast, liveEvents, el, duration } from "./common.js";
-import { Softphone } from "./softphone.js";
+import { Softphone, permanent } from "./softphone.js";
 
 const me = document.querySelector(".desk").dataset.agent;
 const $ = (id) => document.getElementById(id);
 const view = { phase: "idle", callId: null, stateSince: Date.now(), wrapStarted: null, ringing: false, consult: null, recording: null };
-const phone = new Softphone($("remote-audio"), phoneChanged);
+const phone = new Softphone($("remote-audio"), phoneChanged, api);
 
-function phoneChanged(state) {
-  const on = phone.on && state !== "failed" && state !== "closed";
+function phoneChanged(state, error) {
+  if (error) toast(`Browser phone: ${error.message}`, "error");
+  const on = phone.wanted;  // switched on, also while it reconnects
   $("phone-toggle").textContent = on ? "Turn off" : "Turn on";
   $("phone-toggle").setAttribute("aria-pressed", String(on));
-  $("phone-status").textContent = on ? `on (${state})` : "off — calls ring your desk phone";
+  $("phone-status").textContent = !on ? "off — calls ring your desk phone"
+    : state === "reconnecting" ? "connection lost — reconnecting…" : `on (${state})`;
   render();
 }
 
@@ -262,11 +264,17 @@ $("wrap-form").onsubmit = async (e) => {
     loadDesk();
   } catch (err) { toast(err.message, "error"); }
 };
-$("phone-toggle").onclick = async () => {
-  try { phone.on ? await phone.stop(api) : await phone.start(api); }
-  catch (e) { toast(`Browser phone: ${e.message}`, "error"); await phone.stop(api); }
+async function switchPhone(on) {
+  try { on ? await phone.switchOn() : await phone.switchOff(); }
+  catch (e) {
+    if (!permanent(e)) { phone.lost(); return; }  // the server is restarting, the network is down
+    toast(`Browser phone: ${e.message}`, "error");
+    await phone.switchOff();
+  }
   phoneChanged(phone.pc?.connectionState || "closed");
-};
+}
+$("phone-toggle").onclick = () => switchPhone(!phone.wanted);
+if (phone.remembered) switchPhone(true);  // a reload: the phone was on in this tab
 
 document.addEventListener("keydown", (e) => {
   if (e.ctrlKey && e.key === "Enter" && !$("wrap").hidden) { $("wrap-form").requestSubmit(); return; }
@@ -280,5 +288,8 @@ setInterval(() => {
   if (view.wrapStarted) $("wrap-timer").textContent = duration((Date.now() - view.wrapStarted) / 1000);
 }, 1000);
 
-liveEvents("/api/events", onEvent, () => loadDesk().catch((e) => toast(e.message, "error")));
+liveEvents("/api/events", onEvent, () => {
+  loadDesk().catch((e) => toast(e.message, "error"));
+  phone.check();
+});
 render();
