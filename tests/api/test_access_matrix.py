@@ -125,6 +125,7 @@ EXPECTED: dict[tuple[str, str], tuple[object, object, object]] = {
     ("GET", "/api/board/shares"): (IN, IN, NO),
     ("POST", "/api/board/shares"): (IN, IN, NO),
     ("DELETE", "/api/board/shares/{share_id}"): (IN, IN, NO),
+    ("PUT", "/api/board/agents/{agent_id}/presence"): (IN, IN, NO),  # their teams' agents
     ("GET", "/api/softphone"): (NO, NO, IN),
     ("POST", "/api/softphone"): (NO, NO, IN),
     ("DELETE", "/api/softphone"): (NO, NO, IN),

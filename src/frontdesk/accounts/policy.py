@@ -34,6 +34,7 @@ class Action(enum.StrEnum):
     VIEW_TEAM_WORK = "view_team_work"  # a team's follow-up tasks: callbacks, voicemails
     VIEW_AGENT = "view_agent"  # an agent's statistics and history
     SEE_PRESENCE = "see_presence"  # an agent's current state (for transfers, wallboards)
+    SET_PRESENCE = "set_presence"  # put an agent on a break or make them ready
     VIEW_STATUS = "view_status"  # trunks and phones up or down
     EDIT_CONFIG = "edit_config"  # the company file, flows; server events
     MANAGE_USERS = "manage_users"  # users, roles, API tokens, login audit
@@ -56,6 +57,7 @@ RULES: Mapping[Action, Mapping[Role, Reach]] = {
     Action.VIEW_TEAM_WORK: {A: Reach.ALL, S: Reach.TEAMS, G: Reach.TEAMS},
     Action.VIEW_AGENT: {A: Reach.ALL, S: Reach.TEAMS_OR_OWN, G: Reach.OWN},
     Action.SEE_PRESENCE: {A: Reach.ALL, S: Reach.TEAMS_OR_OWN, G: Reach.TEAMS_OR_OWN},
+    Action.SET_PRESENCE: {A: Reach.ALL, S: Reach.TEAMS_OR_OWN, G: Reach.OWN},
     Action.VIEW_STATUS: {A: Reach.ALL, S: Reach.ALL, G: Reach.NONE},
     Action.EDIT_CONFIG: {A: Reach.ALL, S: Reach.NONE, G: Reach.NONE},
     Action.MANAGE_USERS: {A: Reach.ALL, S: Reach.NONE, G: Reach.NONE},
@@ -111,6 +113,10 @@ def can_see_presence(principal: Principal, agent_id: str, agent_teams: Collectio
     return allowed(principal, Action.SEE_PRESENCE, agent_teams, (agent_id,))
 
 
+def can_set_presence(principal: Principal, agent_id: str, agent_teams: Collection[str]) -> bool:
+    return allowed(principal, Action.SET_PRESENCE, agent_teams, (agent_id,))
+
+
 def can_view_status(principal: Principal) -> bool:
     return allowed(principal, Action.VIEW_STATUS)
 
@@ -130,6 +136,7 @@ def can_manage_users(principal: Principal) -> bool:
 # decides who should see them).
 EVENT_SCOPES: tuple[tuple[str, Action], ...] = (
     ("acd.agent_state", Action.SEE_PRESENCE),
+    ("presence.", Action.SEE_PRESENCE),  # a supervisor's change of an agent's presence
     ("acd.queue_configured", Action.VIEW_QUEUE),
     ("acd.", Action.VIEW_CALL),
     ("call.", Action.VIEW_CALL),

@@ -11,6 +11,7 @@ from frontdesk.api.context import AppContext
 from frontdesk.api.routes import (
     admin,
     board,
+    board_agents,
     calls,
     desk,
     desk_recording,
@@ -39,8 +40,8 @@ def create_app(context: AppContext) -> FastAPI:
                   openapi_url="/api/openapi.json")  # fmt: skip
     app.state.context = context
     errors.install(app)
-    for module in (session, desk, desk_recording, calls, events, board, softphone, monitor,
-                   admin, records, records_reports, widget):  # fmt: skip
+    for module in (session, desk, desk_recording, calls, events, board, board_agents, softphone,
+                   monitor, admin, records, records_reports, widget):  # fmt: skip
         app.include_router(module.router)
     # report charts, planning and their pages (helper W, issue #7)
     for module in (reports_page_charts, planning, reports_page):

@@ -73,7 +73,7 @@ def desk(request: Request) -> Response:
 
 @router.get("/board", response_class=HTMLResponse)
 def board(request: Request) -> Response:
-    return _page(request, "board.html", "board", shared_token=None)
+    return _page(request, "board.html", "board", shared_token=None, break_reasons=BREAK_REASONS)
 
 
 @router.get("/calls", response_class=HTMLResponse)

@@ -72,7 +72,7 @@ class CallTeams:
 
 def visible(who: Principal, event: LiveEvent, teams: CallTeams) -> bool:
     agent_teams: tuple[str, ...] = ()
-    if event.kind == "acd.agent_state":
+    if policy.event_action(event.kind) is policy.Action.SEE_PRESENCE:  # about an agent
         agent = teams.company().agent(str(event.data.get("agent_id")))
         agent_teams = agent.teams if agent is not None else ()
     return policy.visible_event(who, event.kind, event.data, teams.of(event.call_id),

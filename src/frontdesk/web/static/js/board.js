@@ -68,6 +68,7 @@ function render(board) {
         el("li", {}, `${c.vip ? "VIP " : "Open case "}${c.name || c.number || "caller"}`, el("span", {}, secs(c.wait_s))))) : null,
     );
   }));
+  presenceChoices(board.agents);
   $("agents").replaceChildren(...Object.entries(board.agents).map(([id, a]) => {
     const call = a.current_call;
     return el("tr", { "data-agent": id },
@@ -82,6 +83,30 @@ function render(board) {
     );
   }));
 }
+
+// Put an agent on a break or make them ready (their teams' agents; api/routes/board_agents.py).
+// The list follows the board, keeping the choice the supervisor is making.
+function presenceChoices(agents) {
+  const pick = $("presence-agent");
+  if (!pick) return;  // a shared screen: read-only
+  const ids = Object.keys(agents);
+  if (ids.join() === pick.dataset.ids) return;
+  const chosen = pick.value;
+  pick.replaceChildren(...ids.map((id) => el("option", { value: id }, agents[id].name)));
+  if (ids.includes(chosen)) pick.value = chosen;
+  pick.dataset.ids = ids.join();
+}
+
+$("presence-form")?.addEventListener("submit", async (event) => {
+  event.preventDefault();
+  const agent = $("presence-agent").value;
+  const to = $("presence-to").value;
+  const body = to === "ready" ? { ready: true } : { ready: false, reason: to.slice("break:".length) };
+  try {
+    const answer = await api("PUT", `/api/board/agents/${encodeURIComponent(agent)}/presence`, body);
+    toast(`${$("presence-agent").selectedOptions[0].textContent}: ${answer.state}`);
+  } catch (e) { toast(e.message, "error"); }
+});
 
 function connect() {
   const url = new URL("/api/board/stream", location.href);

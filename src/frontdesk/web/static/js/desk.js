@@ -206,6 +206,10 @@ function onEvent(event) {
   else if (event.kind === "call.consult_ended" && d.agent === me) view.consult = null;
   else if (event.kind.startsWith("call.consult_") && d.agent === me) loadDesk().catch(() => {});
   else if (event.kind.startsWith("task.")) loadDesk().catch(() => {});
+  else if (event.kind === "presence.set" && d.agent_id === me) {  // a supervisor's change
+    toast(d.ready ? `${d.by} made you ready for calls` : `${d.by} put you on a break (${d.reason})`);
+    loadDesk().catch(() => {});
+  }
   else if (event.kind.startsWith("call.recording_") && d.agent === me) loadDesk().catch(() => {});
   render();
 }
