@@ -29,8 +29,8 @@ from frontdesk.api.routes import admin_config, admin_users, admin_webhooks
 from frontdesk.api.routes.admin_common import config_editor
 
 # Offered in the webhook form as examples; any kind or prefix the filters accept may be typed.
-EVENT_KINDS = ("call.", "acd.", "leg.", "task.", "trunk.", "endpoint.", "softphone.", "config.",
-               "server.", "admin.", "call.received", "call.answered", "call.ended",
+EVENT_KINDS = ("call.", "acd.", "leg.", "task.", "trunk.", "endpoint.", "softphone.", "presence.",
+               "config.", "server.", "admin.", "call.received", "call.answered", "call.ended",
                "call.wrapped", "call.voicemail", "acd.queued", "acd.answered", "acd.abandoned",
                "acd.callback_requested", "task.created", "trunk.down", "trunk.up")  # fmt: skip
 
