@@ -24,6 +24,7 @@ export class Softphone {
     this.retry = null;
     this.delay = 1000;
     this.lostTimer = null;
+    this.starting = false;
   }
 
   get on() { return this.pc !== null; }
@@ -48,6 +49,11 @@ export class Softphone {
   }
 
   async start() {
+    this.starting = true;
+    try { await this.connect(); } finally { this.starting = false; }
+  }
+
+  async connect() {
     // The microphone is asked for once; a reconnection reuses it (no second prompt).
     this.stream ??= await navigator.mediaDevices.getUserMedia({ audio: { ...audioConstraints() }, video: false });
     this.close();
@@ -102,11 +108,11 @@ export class Softphone {
   // The live event stream came back: the server may have restarted and forgotten this phone
   // before the peer connection noticed (that takes up to 30 s).
   async check() {
-    if (!this.wanted || this.retry) return;
+    if (!this.wanted || this.retry || this.starting) return;  // a start under way will tell
     try {
       const status = await this.api("GET", "/api/softphone");
-      if (!status.on) this.lost();
-    } catch (_) { this.lost(); }
+      if (!status.on && !this.starting) this.lost();
+    } catch (_) { if (!this.starting) this.lost(); }
   }
 }
 
