@@ -15,6 +15,12 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
+import httpx
+from fastapi import APIRouter, FastAPI
+
+from frontdesk.accounts.model import Principal
+from frontdesk.api import errors
+from frontdesk.api.context import ctx
 from frontdesk.clock import ManualClock
 from frontdesk.config import Company, load_demo_company
 from frontdesk.flows import actions as a
@@ -207,6 +213,26 @@ class Rig:
 
     def close(self) -> None:
         self.followups.close()
+
+    def api_client(self, router: APIRouter, gate: Callable[..., Any],
+                   who: Principal) -> httpx.AsyncClient:  # fmt: skip
+        """`router`'s routes over this centre, with `who` let through `gate` (agent,
+        supervisor): the API's real handlers and errors, the rest of the app left out."""
+        rig = self
+
+        class Context:
+            centre, followups = rig.centre, rig.store
+            data_dir, event_log, clock = rig.tmp_path, rig.log, rig.clock
+
+            def company(self) -> Company:
+                return rig.services.company
+
+        app = FastAPI()
+        errors.install(app)
+        app.include_router(router)
+        app.dependency_overrides[gate] = lambda: who
+        app.dependency_overrides[ctx] = Context
+        return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://api")
 
     # -- people -------------------------------------------------------------------------------
     def log_in(self, *agents: str) -> None:

@@ -17,12 +17,9 @@ from pathlib import Path
 import httpx
 import pytest
 from centre_rig import Rig
-from fastapi import FastAPI
 
 from frontdesk.accounts.model import Principal, Role
 from frontdesk.acd.states import AgentState, ContactState
-from frontdesk.api import errors
-from frontdesk.api.context import ctx
 from frontdesk.api.routes import desk
 from frontdesk.api.security import agent
 from frontdesk.followup.model import TaskStatus
@@ -136,20 +133,8 @@ def test_the_engines_callback_answered_closes_its_task_and_releases_the_place(
 
 
 def _desk_app(rig: Rig, agent_id: str) -> httpx.AsyncClient:
-    class Context:
-        centre, followups = rig.centre, rig.store
-        data_dir, event_log, clock = rig.tmp_path, rig.log, rig.clock
-
-        def company(self) -> object:
-            return rig.services.company
-
-    app = FastAPI()
-    errors.install(app)
-    app.include_router(desk.router)
     who = Principal(1, agent_id, Role.AGENT, frozenset(), agent_id)
-    app.dependency_overrides[agent] = lambda: who
-    app.dependency_overrides[ctx] = Context
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://desk")
+    return rig.api_client(desk.router, agent, who)
 
 
 def test_the_desk_route_closes_own_teams_open_tasks_and_cancels_their_callbacks(

@@ -9,31 +9,12 @@ from __future__ import annotations
 import asyncio
 from pathlib import Path
 
-import httpx
 from centre_rig import Rig
-from fastapi import FastAPI
 
 from frontdesk.accounts.model import Principal, Role
 from frontdesk.acd.states import AgentState
-from frontdesk.api import errors
-from frontdesk.api.context import ctx
 from frontdesk.api.routes import board_agents
 from frontdesk.api.security import supervisor
-
-
-def _board_app(rig: Rig, who: Principal) -> httpx.AsyncClient:
-    class Context:
-        centre, event_log, clock = rig.centre, rig.log, rig.clock
-
-        def company(self) -> object:
-            return rig.services.company
-
-    app = FastAPI()
-    errors.install(app)
-    app.include_router(board_agents.router)
-    app.dependency_overrides[supervisor] = lambda: who
-    app.dependency_overrides[ctx] = Context
-    return httpx.AsyncClient(transport=httpx.ASGITransport(app=app), base_url="http://board")
 
 
 def test_a_supervisor_benches_and_readies_their_teams_agents_only(tmp_path: Path) -> None:
@@ -44,7 +25,7 @@ def test_a_supervisor_benches_and_readies_their_teams_agents_only(tmp_path: Path
 
     async def requests() -> list[tuple[int, str]]:
         answers = []
-        async with _board_app(rig, billing) as client:
+        async with rig.api_client(board_agents.router, supervisor, billing) as client:
             for agent_id, body in (
                 ("chloe", {"ready": False, "reason": "meeting"}),  # parcels only: not tom's
                 ("zed", {"ready": False, "reason": "meeting"}),  # nobody

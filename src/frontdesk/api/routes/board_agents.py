@@ -17,11 +17,10 @@ from fastapi import APIRouter, Depends
 from frontdesk.accounts.model import Principal
 from frontdesk.accounts.policy import can_set_presence
 from frontdesk.api.context import AppContext, ctx
-from frontdesk.api.errors import ApiError, not_found
-from frontdesk.api.routes.desk import BREAK_REASONS, Presence
+from frontdesk.api.errors import not_found
+from frontdesk.api.routes.desk import Presence, apply_presence
 from frontdesk.api.routes.desk_tasks import teams_of
 from frontdesk.api.security import supervisor
-from frontdesk.telephony import TelephonyError
 
 router = APIRouter(prefix="/api/board", tags=["wallboard"])
 
@@ -38,15 +37,7 @@ async def set_agent_presence(
         who, agent_id, teams_of(context, agent_id)
     ):
         raise not_found("agent", agent_id)
-    if not body.ready and body.reason not in BREAK_REASONS:
-        reasons = ", ".join(BREAK_REASONS)
-        raise ApiError(422, "bad_break_reason", f"The break reason must be one of: {reasons}.")
-    centre = context.centre
-    try:
-        centre.set_presence(agent_id, body.ready, body.reason)
-    except TelephonyError as exc:
-        raise ApiError(409, "presence_refused", f"{exc}.") from exc
+    answer = apply_presence(context, agent_id, body)
     context.event_log.append(context.clock.wall(), "presence.set", None, agent_id=agent_id,
                              by=who.username, ready=body.ready, reason=body.reason)  # fmt: skip
-    record = centre.engine.agents.get(agent_id)
-    return {"state": record.state.value if record is not None else "logged-out"}
+    return answer

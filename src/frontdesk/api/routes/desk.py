@@ -82,19 +82,25 @@ class Presence(BaseModel):
     reason: str = Field(default="", max_length=40)
 
 
-@router.put("/presence", summary="Take a break (with a reason) or be ready for calls")
-async def set_presence(
-    body: Presence, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
-) -> dict[str, str]:
+def apply_presence(context: AppContext, agent_id: str, body: Presence) -> dict[str, str]:
+    """A break with one of the reasons, or ready: as the routing engine allows (the agent's
+    own desk and their supervisor's wallboard alike). Answers the agent's state after it."""
     if not body.ready and body.reason not in BREAK_REASONS:
         reasons = ", ".join(BREAK_REASONS)
         raise ApiError(422, "bad_break_reason", f"The break reason must be one of: {reasons}.")
     try:
-        context.centre.set_presence(str(who.agent_id), body.ready, body.reason)
+        context.centre.set_presence(agent_id, body.ready, body.reason)
     except TelephonyError as exc:
         raise ApiError(409, "presence_refused", f"{exc}.") from exc
-    record = context.centre.engine.agents.get(str(who.agent_id))
+    record = context.centre.engine.agents.get(agent_id)
     return {"state": record.state.value if record is not None else "logged-out"}
+
+
+@router.put("/presence", summary="Take a break (with a reason) or be ready for calls")
+async def set_presence(
+    body: Presence, who: Principal = Depends(agent), context: AppContext = Depends(ctx)
+) -> dict[str, str]:
+    return apply_presence(context, str(who.agent_id), body)
 
 
 @router.post("/hangup", summary="End the agent's current call")

@@ -155,6 +155,9 @@ function keepPlayer() {
   li.querySelector("button.listen").textContent = "Close";
 }
 
+// A task named by the CRM shows its caller's number beside the name.
+const numberOf = (task) => (task.name ? `${task.caller} · ` : "");
+
 function renderLists(desk) {
   const item = (label, sub, number, task, message) => el("li", { "data-task": task }, el("span", {}, el("strong", {}, label), " ", el("span", { class: "muted" }, sub)),
     el("span", { class: "actions" },
@@ -163,11 +166,11 @@ function renderLists(desk) {
       task && el("button", { type: "button", class: "task-done", "aria-label": `Done: ${label}`, onclick: () => closeTask(task, "done") }, "Done"),
       task && el("button", { type: "button", class: "task-cancel", "aria-label": `Cancel: ${label}`, onclick: () => closeTask(task, "cancel") }, "Cancel")));
   const cbs = [...desk.next_actions.map((a) => item(a.name || a.number, `you promised ${when(a.next_action_at)}`, a.number)),
-    ...desk.callbacks.map((t) => item(t.name || t.caller, `${t.name ? `${t.caller} · ` : ""}${TASK_KINDS[t.kind] || t.kind} · due ${when(t.due_at)}`, t.caller, t.id, t.recording))];
+    ...desk.callbacks.map((t) => item(t.name || t.caller, `${numberOf(t)}${TASK_KINDS[t.kind] || t.kind} · due ${when(t.due_at)}`, t.caller, t.id, t.recording))];
   $("callbacks").replaceChildren(...(cbs.length ? cbs : [el("li", { class: "muted" }, "None")]));
   keepPlayer();
   const calls = (n) => `${n} call${n === 1 ? "" : "s"}`;
-  const missed = desk.missed.map((m) => item(m.name || m.caller, `${m.name ? `${m.caller} · ` : ""}${calls(m.unanswered_calls)}, last ${when(m.updated_at)} · due ${when(m.due_at)}`, m.caller, m.id));
+  const missed = desk.missed.map((m) => item(m.name || m.caller, `${numberOf(m)}${calls(m.unanswered_calls)}, last ${when(m.updated_at)} · due ${when(m.due_at)}`, m.caller, m.id));
   $("missed").replaceChildren(...(missed.length ? missed : [el("li", { class: "muted" }, "None")]));
 }
 
